@@ -1,0 +1,71 @@
+import { JsonFile, javascript, typescript } from 'projen';
+
+// The CRDs `cdk8s import` turns into the classes under imports/ (one file per API group).
+const IMPORTED_CRDS = [
+  'crds/kubevirt.io_virtualmachines.yaml',
+  'crds/k8s.cni.cncf.io_network-attachment-definitions.yaml',
+  'crds/kubeovn.io_subnets.yaml',
+];
+
+const project = new typescript.TypeScriptProject({
+  name: 'wukong-iac',
+  description: 'Multi-NIC KubeVirt VMs as typed code: cdk8s constructs, a Pulumi dynamic provider and the wukong CLI.',
+  license: 'Apache-2.0',
+  copyrightOwner: 'Wukong authors',
+  defaultReleaseBranch: 'main',
+  projenrcTs: true,
+  packageManager: javascript.NodePackageManager.NPM,
+  typescriptVersion: '~5.9.3',
+  // Without it projen asks for @types/node@ts5.9, a dist-tag the registry does not have.
+  minNodeVersion: '20.19.0',
+  github: false,
+  release: false,
+  depsUpgrade: false,
+  sampleCode: false,
+  entrypoint: 'lib/src/index.js',
+  entrypointTypes: 'lib/src/index.d.ts',
+  bin: { wukong: 'lib/src/cli/main.js' },
+  tsconfig: {
+    // imports/ lives beside src/, so the compiler root is the repository.
+    compilerOptions: { rootDir: '.' },
+    include: ['imports/**/*.ts'],
+  },
+  peerDeps: ['cdk8s@^2.70.0', 'constructs@^10.4.0', '@pulumi/pulumi@~3.248.0'],
+  deps: ['cdk8s-plus-28@^2.5.6', '@pulumi/kubernetes@^4.34.0', 'ipaddr.js@^2.2.0', 'yaml@^2.8.0'],
+  devDeps: ['cdk8s-cli@^2.207.0', 'ajv@^8.17.0', 'ts-node@^10.9.2'],
+  jestOptions: {
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    passWithNoTests: false,
+    jestConfig: {
+      testPathIgnorePatterns: ['/node_modules/', '/lib/', '/dist/'],
+      coveragePathIgnorePatterns: ['/node_modules/', '/lib/', '/dist/', '/imports/', '/test/'],
+    },
+  },
+  eslintOptions: { dirs: ['src'], devdirs: ['test', 'examples', 'projenrc'] },
+  gitignore: ['/dist/', '/.tmp/', '/bench/results/*.tmp.json'],
+});
+
+// Lets eslint's type-aware rules and editors see the examples (ts-jest compiles them when tests import them).
+new JsonFile(project, 'examples/tsconfig.json', {
+  obj: { extends: '../tsconfig.json', compilerOptions: { noEmit: true, rootDir: '..' }, include: ['**/*.ts'] },
+});
+
+const importTask = project.addTask('import', {
+  description: 'Regenerate imports/ from the CRD files under crds/ (commit the result; never hand-edit it)',
+});
+for (const crd of IMPORTED_CRDS) {
+  importTask.exec(`cdk8s import --no-check-upgrade --no-save -l typescript -o imports ${crd}`);
+}
+
+// A one-line coverage summary instead of projen's per-file table.
+project.package.file.addOverride('jest.coverageReporters', ['json', 'lcov', 'clover', 'cobertura', 'text-summary']);
+
+// The CLI tests run the real `wukong` bin from lib/, so tests always run against a fresh build.
+project.testTask.prependSpawn(project.compileTask);
+
+project.addTask('synth:examples', {
+  description: 'Synthesize every example into dist/ (same as `npx cdk8s synth`)',
+  exec: 'cdk8s synth',
+});
+
+project.synth();

@@ -1,0 +1,7 @@
+export * from './cni-plugin';
+export * from './nad';
+export * from './kube-ovn-subnet';
+export * from './route';
+export * from './multi-nic';
+export * from './wukong-nic';
+export * from './wukong-vm';

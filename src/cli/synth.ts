@@ -1,0 +1,71 @@
+import { mkdirSync, writeFileSync } from 'fs';
+import { join } from 'path';
+import { App, Chart, Yaml } from 'cdk8s';
+import { PRINT_WARNINGS_CONTEXT, WukongVm } from '../cdk8s';
+import { WukongValidationError, formatIssue, readWukong } from '../model';
+import { SourceDocument } from './documents';
+
+export interface SynthOutput {
+  /** File name (`<name>.k8s.yaml`) to YAML text. */
+  readonly files: Map<string, string>;
+  readonly errors: string[];
+  readonly warnings: string[];
+  /** Per file: the kinds written. */
+  readonly summary: Map<string, string[]>;
+}
+
+/**
+ * Turns Wukong documents into manifests, one `<name>.k8s.yaml` per Wukong. Every document is validated first and all
+ * errors are returned together (`<source>: <field>: <message>`); nothing is produced when there is one. All VMs go
+ * through one cdk8s app, so MACs, NAD names and IPs are also checked across documents and files.
+ */
+export function synthDocuments(docs: SourceDocument[]): SynthOutput {
+  const errors: string[] = [];
+  const warnings: string[] = [];
+  const names = new Map<string, string>();
+  for (const doc of docs) {
+    const { vm, issues } = readWukong(doc.value);
+    for (const i of issues) (i.severity === 'error' ? errors : warnings).push(`${doc.label}: ${formatIssue(i)}`);
+    if (!vm) continue;
+    const other = names.get(vm.name);
+    if (other) errors.push(`${doc.label}: metadata.name: '${vm.name}' is also the name of a Wukong in ${other}; each is written to <name>.k8s.yaml, so synthesize them into separate -o directories`);
+    else names.set(vm.name, doc.label);
+  }
+  const empty = { files: new Map<string, string>(), summary: new Map<string, string[]>(), errors, warnings };
+  if (errors.length) return empty;
+  const app = new App();
+  app.node.setContext(PRINT_WARNINGS_CONTEXT, false);
+  const charts: Array<[string, Chart]> = [];
+  for (const doc of docs) {
+    const name = (doc.value as { metadata: { name: string } }).metadata.name;
+    const chart = new Chart(app, name);
+    try {
+      WukongVm.fromWukong(chart, name, doc.value);
+      charts.push([`${name}.k8s.yaml`, chart]);
+    } catch (e) {
+      if (!(e instanceof WukongValidationError)) throw e;
+      errors.push(...e.issues.map(i => `${doc.label}: ${formatIssue({ ...i, path: i.path.startsWith('spec.') ? i.path : `spec.${i.path}` })}`));
+    }
+  }
+  if (errors.length) return empty;
+  const files = new Map<string, string>();
+  const summary = new Map<string, string[]>();
+  for (const [file, chart] of charts) {
+    const objects = chart.toJson();
+    files.set(file, Yaml.stringify(...objects));
+    summary.set(file, objects.map((o: { kind: string }) => o.kind));
+  }
+  return { files, summary, errors, warnings };
+}
+
+/** Writes the synthesized files into `outdir`. */
+export function writeOutput(outdir: string, files: Map<string, string>): string[] {
+  mkdirSync(outdir, { recursive: true });
+  const written: string[] = [];
+  for (const [file, text] of files) {
+    const path = join(outdir, file);
+    writeFileSync(path, text);
+    written.push(path);
+  }
+  return written;
+}

@@ -1,0 +1,76 @@
+/**
+ * cloud-init network-config v2 for the guest, every NIC matched by its pinned MAC
+ * (https://cloudinit.readthedocs.io/en/latest/reference/network-config-format-v2.html).
+ *
+ * Choices forced by cloud-init's own renderers (checked with `cloud-init devel net-convert`, 22.4.2):
+ * - The IPv6 default route is written as `gateway6`: a `::/0` route comes out as `::/64` from the eni and sysconfig
+ *   renderers.
+ * - Route metrics survive only the netplan renderer; eni/sysconfig/NetworkManager drop v2 route metrics
+ *   (canonical/cloud-init#4217). DHCP route metrics (`dhcp4-overrides.route-metric`) survive everywhere.
+ * - Every string is double-quoted: cloud-init reads YAML 1.1, where an all-digit MAC like 02:11:22:33:44:55 is a
+ *   base-60 number and a NIC called `on` is a boolean.
+ */
+import { Document } from 'yaml';
+import { Cidr } from './ip';
+import { ResolvedNic, ResolvedVm } from './resolved';
+
+export interface NetworkDataV2 {
+  readonly version: 2;
+  readonly ethernets: Record<string, Record<string, unknown>>;
+}
+
+/** KubeVirt's limit for inline `networkData`/`userData` (vmi-create-admitter.go). */
+export const INLINE_CLOUD_INIT_LIMIT = 2048;
+
+/** True when the guest gets its IPv4 address by DHCP on this NIC. */
+function usesDhcp4(nic: ResolvedNic): boolean {
+  if (nic.ip.mode === 'none') return false;
+  if (nic.ip.mode === 'dhcp' || nic.ip.delivery === 'cni-ipam') return true;
+  // Kube-OVN: KubeVirt's bridge binding serves the pod's (annotated) IPv4 by DHCP.
+  return nic.type === 'kube-ovn' && (nic.ip.addresses.some(a => a.family === 4) || nic.kubeOvn?.subnet?.spec.protocol !== 'IPv6');
+}
+
+/** Addresses the guest must configure itself (everything that no DHCP server hands out). */
+function staticAddresses(nic: ResolvedNic): Cidr[] {
+  if (nic.ip.mode !== 'static' || nic.ip.delivery === 'cni-ipam') return [];
+  return nic.ip.addresses.filter(a => nic.type !== 'kube-ovn' || a.family === 6);
+}
+
+function ethernet(nic: ResolvedNic): Record<string, unknown> {
+  const e: Record<string, unknown> = { 'match': { macaddress: nic.mac }, 'set-name': nic.name };
+  if (nic.mtu !== undefined) e.mtu = nic.mtu;
+  if (usesDhcp4(nic)) {
+    e.dhcp4 = true;
+    e['dhcp4-overrides'] = nic.primary ? { 'route-metric': nic.metric } : { 'use-routes': false, 'route-metric': nic.metric };
+  } else {
+    e.dhcp4 = false;
+  }
+  const addresses = staticAddresses(nic);
+  if (addresses.length) e.addresses = addresses.map(a => a.text);
+  const routes: Array<Record<string, unknown>> = [];
+  const gw4 = nic.ip.gateway4;
+  const gw6 = nic.ip.gateway6;
+  if (nic.primary && gw4 && addresses.some(a => a.family === 4)) routes.push({ to: '0.0.0.0/0', via: gw4.text, metric: nic.metric });
+  if (nic.primary && gw6 && addresses.some(a => a.family === 6)) e.gateway6 = gw6.text;
+  for (const r of nic.routes) routes.push({ to: r.destination.network, via: r.gateway?.text, metric: r.metric });
+  if (routes.length) e.routes = routes;
+  if (nic.ip.dnsServers.length || nic.ip.searchDomains.length) {
+    e.nameservers = {
+      ...(nic.ip.dnsServers.length ? { addresses: nic.ip.dnsServers } : {}),
+      ...(nic.ip.searchDomains.length ? { search: nic.ip.searchDomains } : {}),
+    };
+  }
+  return e;
+}
+
+/** The v2 network config of a VM: one `ethernets` entry per NIC, ordered by rank (priority). */
+export function buildNetworkData(vm: ResolvedVm): NetworkDataV2 {
+  const ordered = [...vm.nics].sort((a, b) => a.rank - b.rank);
+  return { version: 2, ethernets: Object.fromEntries(ordered.map(n => [n.name, ethernet(n)])) };
+}
+
+/** Serializes network data as YAML with every string value double-quoted (see the module comment). */
+export function networkDataYaml(data: NetworkDataV2): string {
+  const doc = new Document(data);
+  return doc.toString({ defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN', lineWidth: 0 });
+}

@@ -1,0 +1,61 @@
+/**
+ * PCIe root ports left for hot-plugging, by KubeVirt version (kubevirt-hotplug.md §7). Root ports cannot be added to a
+ * running domain, so KubeVirt reserves them when the VM starts; hot-plugged NICs and disks share them, and a restart
+ * recalculates the reservation.
+ */
+import { KubeVirtVersion, atLeast } from './kubevirt-version';
+
+const TWO_GIB = 2 * 1024 ** 3;
+
+export interface PortBudgetInput {
+  readonly version: KubeVirtVersion;
+  /** Interfaces the VM had when it started. */
+  readonly interfaces: number;
+  /** PCIe devices in use besides interfaces (disks, controllers). */
+  readonly otherDevices: number;
+  /** Guest memory in bytes. */
+  readonly guestMemoryBytes: number;
+}
+
+/** v1 scheme (v1.0–v1.5): max(0, 4 − interfaces) placeholders (KV@v1.5.0 virtwrap/nichotplug.go `ReservedInterfaces = 4`). */
+function v1Ports(interfaces: number): number {
+  return Math.max(0, 4 - interfaces);
+}
+
+/** v2 scheme (v1.6+, PR #14754): max(8 − inUse, 3), or max(16 − inUse, 6) above 2 GiB (KV@v1.9.0 virtwrap/manager.go). */
+function v2Ports(inUse: number, guestMemoryBytes: number): number {
+  return guestMemoryBytes > TWO_GIB ? Math.max(16 - inUse, 6) : Math.max(8 - inUse, 3);
+}
+
+/**
+ * Free hot-plug ports for a VM as it started. v1.8+ ("v3", PR #17029/#17058) keeps the v1 placeholders and adds root
+ * ports up to the v2 totals, so it never offers fewer than either scheme.
+ */
+export function hotplugPortBudget(input: PortBudgetInput): number {
+  const inUse = input.interfaces + input.otherDevices;
+  if (atLeast(input.version, 1, 8)) return Math.max(v1Ports(input.interfaces), v2Ports(inUse, input.guestMemoryBytes));
+  if (atLeast(input.version, 1, 6)) return v2Ports(inUse, input.guestMemoryBytes);
+  return v1Ports(input.interfaces);
+}
+
+/** Parses a Kubernetes memory quantity to bytes; undefined when it is not one. */
+export function quantityToBytes(q: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/.exec(q);
+  if (!m) return undefined;
+  const units: Record<string, number> = {
+    '': 1,
+    'k': 1e3,
+    'M': 1e6,
+    'G': 1e9,
+    'T': 1e12,
+    'P': 1e15,
+    'E': 1e18,
+    'Ki': 1024,
+    'Mi': 1024 ** 2,
+    'Gi': 1024 ** 3,
+    'Ti': 1024 ** 4,
+    'Pi': 1024 ** 5,
+    'Ei': 1024 ** 6,
+  };
+  return Number(m[1]) * units[m[2] ?? ''];
+}
