@@ -7,10 +7,10 @@
  *   renderers.
  * - Route metrics survive only the netplan renderer; eni/sysconfig/NetworkManager drop v2 route metrics
  *   (canonical/cloud-init#4217). DHCP route metrics (`dhcp4-overrides.route-metric`) survive everywhere.
- * - Every string is double-quoted: cloud-init reads YAML 1.1, where an all-digit MAC like 02:11:22:33:44:55 is a
+ * - Every string, NIC names as keys included, is double-quoted: cloud-init reads YAML 1.1, where an all-digit MAC like 02:11:22:33:44:55 is a
  *   base-60 number and a NIC called `on` is a boolean.
  */
-import { Document } from 'yaml';
+import { Document, Scalar, YAMLMap } from 'yaml';
 import { Cidr } from './ip';
 import { ResolvedNic, ResolvedVm } from './resolved';
 
@@ -72,5 +72,8 @@ export function buildNetworkData(vm: ResolvedVm): NetworkDataV2 {
 /** Serializes network data as YAML with every string value double-quoted (see the module comment). */
 export function networkDataYaml(data: NetworkDataV2): string {
   const doc = new Document(data);
+  // NIC names are keys under `ethernets`; quote them too, so a NIC called `on` stays a string for YAML 1.1.
+  const ethernets = doc.get('ethernets', true) as YAMLMap<Scalar, unknown>;
+  for (const pair of ethernets.items) pair.key.type = 'QUOTE_DOUBLE';
   return doc.toString({ defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN', lineWidth: 0 });
 }

@@ -7,6 +7,7 @@ import { Cidr, Ip, cidrContains, hasHostBits, ipRange, ipToBigInt, isReservedInS
 import { IssueCollector, fieldPath, show } from './issues';
 import { dns1123LabelProblem, kubeOvnProvider } from './names';
 import { ResolvedSubnet } from './resolved';
+import { present } from './shape';
 import { SubnetConfig } from './types';
 
 /** VPC of OVN subnets that name none. */
@@ -79,25 +80,25 @@ function resolveGateways(cfg: SubnetConfig, cidrs: Cidr[], path: string, issues:
 
 function parseExcludeIps(cfg: SubnetConfig, cidrs: Cidr[], path: string, issues: IssueCollector): Range[] {
   const ranges: Range[] = [];
-  (cfg.excludeIps ?? []).forEach((entry, i) => {
+  for (const [entry, i] of present(cfg.excludeIps)) {
     const at = fieldPath(path, `excludeIps[${i}]`);
     const ends = entry.split('..');
     const start = parseIp(ends[0]);
     const end = ends.length === 2 ? parseIp(ends[1]) : start;
     if (ends.length > 2 || !start || !end) {
       issues.error(at, `${show(entry)} is neither an IP nor a range 'a..b'`);
-      return;
+      continue;
     }
     if (start.family !== end.family || ipToBigInt(start) > ipToBigInt(end)) {
       issues.error(at, `${show(entry)} must run from a lower to a higher address of the same family`);
-      return;
+      continue;
     }
     if (!cidrs.some(c => cidrContains(c, start) && cidrContains(c, end))) {
       issues.error(at, `${show(entry)} is outside cidrBlock ${cidrs.map(c => c.network).join(',')}; keep excluded addresses inside the subnet`);
-      return;
+      continue;
     }
     ranges.push({ start, end });
-  });
+  }
   return ranges;
 }
 

@@ -1,6 +1,7 @@
 import { Cidr, Ip, cidrContains, hasHostBits, isReservedInSubnet, parseCidr, parseIp } from './ip';
 import { IssueCollector, show } from './issues';
 import { ResolvedIp, ResolvedRoute } from './resolved';
+import { present } from './shape';
 import { IpConfig, IpMode, RouteConfig } from './types';
 
 const DOMAIN = /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?$/;
@@ -18,7 +19,7 @@ export interface IpContext {
 function parseAddresses(cfg: IpConfig, path: string, issues: IssueCollector): Cidr[] {
   const entries: Array<[string, string]> = [];
   if (cfg.address !== undefined) entries.push([`${path}.address`, cfg.address]);
-  (cfg.addresses ?? []).forEach((a, i) => entries.push([`${path}.addresses[${i}]`, a]));
+  for (const [a, i] of present(cfg.addresses)) entries.push([`${path}.addresses[${i}]`, a]);
   const out: Cidr[] = [];
   for (const [at, text] of entries) {
     const cidr = parseCidr(text);
@@ -101,18 +102,19 @@ export function resolveIpConfig(cfg: IpConfig | undefined, ctx: IpContext): Reso
     else if (gw) gateway6 = gw;
   }
   const dnsServers: string[] = [];
-  (c.dnsServers ?? []).forEach((d, i) => {
+  for (const [d, i] of present(c.dnsServers)) {
     const ip = parseIp(d);
     if (ip) dnsServers.push(ip.text);
     else ctx.issues.error(`${path}.dnsServers[${i}]`, `${show(d)} is not an IP address`);
-  });
-  (c.searchDomains ?? []).forEach((d, i) => {
+  }
+  const searchDomains = present(c.searchDomains).map(([d]) => d);
+  for (const [d, i] of present(c.searchDomains)) {
     if (!DOMAIN.test(d)) ctx.issues.error(`${path}.searchDomains[${i}]`, `${show(d)} is not a DNS domain name`);
-  });
+  }
   if (!ctx.primary && (gateway4 || gateway6)) {
     ctx.issues.warn(`${path}.gateway`, 'is not installed as a default route because this NIC is not the primary one; add a Route via it, or mark the NIC primary');
   }
-  return { mode, delivery: c.delivery ?? 'network-data', addresses, gateway4, gateway6, dnsServers, searchDomains: [...(c.searchDomains ?? [])] };
+  return { mode, delivery: c.delivery ?? 'network-data', addresses, gateway4, gateway6, dnsServers, searchDomains };
 }
 
 function isDefaultRoute(cidr: Cidr): boolean {
@@ -122,58 +124,58 @@ function isDefaultRoute(cidr: Cidr): boolean {
 /** Validates and resolves the routes of one NIC against its addresses. `path` is the routes array's path. */
 export function resolveRoutes(routes: RouteConfig[] | undefined, ip: ResolvedIp, ctx: IpContext, path = `${ctx.path}.routes`): ResolvedRoute[] {
   const out: ResolvedRoute[] = [];
-  (routes ?? []).forEach((r, i) => {
+  for (const [r, i] of present(routes)) {
     const at = `${path}[${i}]`;
     const dest = parseCidr(r.destination);
     if (!dest) {
       ctx.issues.error(`${at}.destination`, `${show(r.destination)} is not a network in CIDR form, e.g. '192.168.0.0/16'`);
-      return;
+      continue;
     }
     if (hasHostBits(dest)) {
       ctx.issues.error(`${at}.destination`, `${show(r.destination)} has host bits set; write the network '${dest.network}'`);
-      return;
+      continue;
     }
     if (r.metric !== undefined && !(Number.isInteger(r.metric) && r.metric >= 0 && r.metric <= MAX_METRIC)) {
       ctx.issues.error(`${at}.metric`, `${show(r.metric)} is out of range 0..${MAX_METRIC}`);
-      return;
+      continue;
     }
     if (isDefaultRoute(dest)) {
       if (!ctx.primary) {
         ctx.issues.error(`${at}.destination`, `${show(r.destination)} is a default route, which only the primary NIC carries; mark this NIC primary or route a narrower prefix`);
-        return;
+        continue;
       }
       if ((dest.family === 4 && ip.gateway4) || (dest.family === 6 && ip.gateway6)) {
         ctx.issues.error(`${at}.destination`, `${show(r.destination)} duplicates the default route from ipConfig.gateway; keep one of them`);
-        return;
+        continue;
       }
     }
     if (r.gateway === undefined) {
       ctx.issues.error(`${at}.gateway`, 'is required: give the next hop on this NIC\'s subnet');
-      return;
+      continue;
     }
     const gw = parseIp(r.gateway);
     if (!gw) {
       ctx.issues.error(`${at}.gateway`, `${show(r.gateway)} is not an IP address`);
-      return;
+      continue;
     }
     if (gw.family !== dest.family) {
       ctx.issues.error(`${at}.gateway`, `${show(r.gateway)} is IPv${gw.family} but the destination is IPv${dest.family}; use a gateway of the same family`);
-      return;
+      continue;
     }
     if (ip.mode === 'none') {
       ctx.issues.error(`${at}.gateway`, `${show(r.gateway)} cannot be reached: the NIC has no address (mode 'none'); give it an address or drop the route`);
-      return;
+      continue;
     }
     if (ip.mode === 'static' && ip.addresses.length > 0 && !subnetOf(ip.addresses.filter(a => a.family === gw.family), gw)) {
       const nets = ip.addresses.filter(a => a.family === gw.family).map(a => a.network).join(', ') || `no IPv${gw.family} address`;
       ctx.issues.error(`${at}.gateway`, `${show(r.gateway)} is not reachable through this NIC's subnet (${nets}); use a next hop inside it`);
-      return;
+      continue;
     }
     if (out.some(o => o.destination.network === dest.network)) {
       ctx.issues.error(`${at}.destination`, `${show(r.destination)} is routed twice on this NIC; keep one route per destination`);
-      return;
+      continue;
     }
     out.push({ destination: dest, gateway: gw, metric: r.metric ?? ctx.metric });
-  });
+  }
   return out;
 }

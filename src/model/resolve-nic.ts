@@ -55,6 +55,8 @@ function checkName(n: NetworkConfig, path: string, issues: IssueCollector): void
   }
   const problem = linuxIfnameProblem(n.name);
   if (problem) issues.error(`${path}.name`, `${show(n.name)} ${problem}; it becomes the guest interface name`);
+  // JavaScript orders integer-like keys first and YAML reads them as numbers: the network data could not keep its order.
+  if (/^\d+$/.test(n.name)) issues.error(`${path}.name`, `${show(n.name)} is all digits; give the NIC a name with a letter, e.g. 'net${n.name}'`);
 }
 
 function checkInt(value: number | undefined, at: string, min: number, max: number, issues: IssueCollector): boolean {
@@ -66,15 +68,17 @@ function checkInt(value: number | undefined, at: string, min: number, max: numbe
 
 function checkTypeFields(n: NetworkConfig, type: NetworkType, path: string, issues: IssueCollector): void {
   if (n.vlanId !== undefined && type === 'kube-ovn') {
-    issues.error(`${path}.vlanId`, 'does not apply to kube-ovn NICs; set subnet.vlan to the name of a Kube-OVN Vlan object');
+    issues.error(`${path}.vlanId`, `${show(n.vlanId)} does not apply to kube-ovn NICs; set subnet.vlan to the name of a Kube-OVN Vlan object`);
   } else {
     checkInt(n.vlanId, `${path}.vlanId`, 1, 4094, issues);
   }
   if (n.bridgeName !== undefined && type !== 'bridge' && type !== 'ovs') {
-    issues.error(`${path}.bridgeName`, `only applies to bridge and ovs NICs, not ${type}; remove it`);
+    issues.error(`${path}.bridgeName`, `${show(n.bridgeName)} only applies to bridge and ovs NICs, not ${type}; remove it`);
   }
-  if (n.master !== undefined && type !== 'macvlan') issues.error(`${path}.master`, `only applies to macvlan NICs, not ${type}; remove it`);
-  if (n.subnet !== undefined && type !== 'kube-ovn') issues.error(`${path}.subnet`, `only applies to kube-ovn NICs, not ${type}; remove it`);
+  if (n.master !== undefined && type !== 'macvlan') issues.error(`${path}.master`, `${show(n.master)} only applies to macvlan NICs, not ${type}; remove it`);
+  if (n.subnet !== undefined && type !== 'kube-ovn') {
+    issues.error(`${path}.subnet`, `${show(n.subnet.cidrBlock)} only applies to kube-ovn NICs, not ${type}; remove it`);
+  }
   if (n.resourceName !== undefined && !RESOURCE_NAME.test(n.resourceName)) {
     issues.error(`${path}.resourceName`, `${show(n.resourceName)} is not a device-plugin resource like 'intel.com/sriov_netdevice'`);
   }
@@ -195,7 +199,8 @@ function resolveNad(n: NetworkConfig, type: NetworkType, ctx: VmContext, ip: Res
   } else {
     const name = defaultNadName(ctx.vmName, n.name);
     const problem = dns1123LabelProblem(name);
-    if (problem) {
+    // A bad VM name is already reported on metadata.name; a NAD name built from it would only repeat it.
+    if (problem && !dns1123LabelProblem(ctx.vmName)) {
       issues.error(`${path}.name`, `gives the NAD name ${show(name)}, which ${problem}; shorten the VM or NIC name, or set nadName to reuse an existing NAD`);
     }
     nad = { name, namespace: ctx.namespace, owner: 'vm', ...nicCniConfig(n, name, ctx.namespace, ip, path, issues) };

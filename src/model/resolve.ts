@@ -5,9 +5,9 @@ import { dns1123LabelProblem, labelValueProblem, metadataKeyProblem } from './na
 import { resolveIpConfig, resolveRoutes } from './resolve-ip';
 import { NicPlacement, VmContext, resolveMac, resolveNic } from './resolve-nic';
 import { ResolvedNic, ResolvedVm } from './resolved';
-import { checkShape } from './shape';
+import { checkShape, present } from './shape';
 import {
-  DEFAULT_CPU, DEFAULT_IMAGE, DEFAULT_MEMORY, DEFAULT_POD_NETWORK_NAME, DEFAULT_USER_DATA, NetworkConfig, PodNetworkConfig,
+  DEFAULT_CPU, DEFAULT_IMAGE, DEFAULT_MEMORY, DEFAULT_POD_NETWORK_NAME, DEFAULT_USER_DATA, PodNetworkConfig,
   WukongMetadata, WukongSpec,
 } from './types';
 import { METADATA_SHAPE, SPEC_SHAPE } from './wukong-schema';
@@ -77,19 +77,19 @@ function placeNics(spec: WukongSpec, pod: PodNetworkConfig | undefined, paths: F
   const netsPath = at(paths.spec, 'networks');
   const explicit: string[] = [];
   if (podEnabled && pod?.primary) explicit.push(at(paths.spec, 'podNetwork'));
-  nets.forEach((n, i) => { if (n.primary) explicit.push(`${netsPath}[${i}]`); });
+  for (const [n, i] of present(nets)) if (n.primary) explicit.push(`${netsPath}[${i}]`);
   for (const extra of explicit.slice(1)) {
     issues.error(`${extra}.primary`, `only one NIC may be primary and ${explicit[0]} already is; remove one of the flags`);
   }
   let primary: string | undefined = explicit[0];
   if (!primary) {
-    const first = nets.findIndex(n => n.primary !== false);
+    const first = nets.findIndex(n => n && n.primary !== false);
     primary = first >= 0 ? `${netsPath}[${first}]` : podEnabled && pod?.primary !== false ? at(paths.spec, 'podNetwork') : undefined;
   }
   const entries = [
     // The pod network ranks after the secondary NICs unless it carries the default route.
     ...(podEnabled ? [{ path: at(paths.spec, 'podNetwork'), priority: pod?.priority, index: -1, order: pod?.primary ? -1 : nets.length }] : []),
-    ...nets.map((n, i) => ({ path: `${netsPath}[${i}]`, priority: n.priority, index: i, order: i })),
+    ...present(nets).map(([n, i]) => ({ path: `${netsPath}[${i}]`, priority: n.priority, index: i, order: i })),
   ];
   const ranked = [...entries].sort((a, b) => ((a.priority ?? Infinity) - (b.priority ?? Infinity)) || a.order - b.order);
   const placement = new Map<string, NicPlacement>();
@@ -100,12 +100,12 @@ function placeNics(spec: WukongSpec, pod: PodNetworkConfig | undefined, paths: F
 function checkNames(spec: WukongSpec, podName: string | undefined, paths: FieldPaths, issues: IssueCollector): void {
   const seen = new Map<string, string>();
   if (podName !== undefined) seen.set(podName, at(paths.spec, 'podNetwork.name'));
-  (spec.networks ?? []).forEach((n, i) => {
+  for (const [n, i] of present(spec.networks)) {
     const path = `${at(paths.spec, 'networks')}[${i}].name`;
     const other = seen.get(n.name);
     if (other) issues.error(path, `${show(n.name)} is already used by ${other}; NIC names must be unique within a VM`);
     else seen.set(n.name, path);
-  });
+  }
 }
 
 function resolvePodNic(pod: PodNetworkConfig | undefined, place: NicPlacement, ctx: VmContext, paths: FieldPaths): ResolvedNic {
@@ -136,6 +136,8 @@ function checkDuplicateMacs(nics: ResolvedNic[], issues: IssueCollector): void {
   const seen = new Map<string, string>();
   for (const nic of nics) {
     const other = seen.get(nic.mac);
+    // Two NICs of one name derive one MAC; the duplicate name is already reported.
+    if (other && nic.macSource === 'derived' && nics.some(n => n.path === other && n.name === nic.name)) continue;
     if (other) issues.error(`${nic.path}.macAddress`, `${show(nic.mac)} is already used by ${other}; every NIC needs its own MAC`);
     else seen.set(nic.mac, nic.path);
   }
@@ -169,10 +171,7 @@ export function resolveVm(metadataInput: unknown, specInput: unknown, paths: Fie
   const ctx: VmContext = { vmName, namespace, issues, networksPath: at(paths.spec, 'networks') };
   const nics: ResolvedNic[] = [];
   if (podEnabled) nics.push(resolvePodNic(pod, placement.get(at(paths.spec, 'podNetwork'))!, ctx, paths));
-  (spec.networks ?? []).forEach((n: NetworkConfig, i) => {
-    if (typeof n?.name !== 'string') return;
-    nics.push(resolveNic(n, placement.get(`${ctx.networksPath}[${i}]`)!, ctx));
-  });
+  for (const [n, i] of present(spec.networks)) nics.push(resolveNic(n, placement.get(`${ctx.networksPath}[${i}]`)!, ctx));
   checkDuplicateMacs(nics, issues);
   const memory = spec.memory ?? DEFAULT_MEMORY;
   warnPortBudget(nics, memory, paths, issues);

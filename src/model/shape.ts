@@ -45,6 +45,16 @@ function suggestion(key: string, known: string[]): string {
   return best && best.d <= Math.max(2, Math.floor(key.length / 3)) ? `; did you mean '${best.k}'?` : `; known fields: ${known.join(', ')}`;
 }
 
+/**
+ * The items of a checked list that passed, with their original index. Failed items stay in checked lists as
+ * `undefined`, so the paths of later errors keep pointing at the right entry.
+ */
+export function present<T>(list: ReadonlyArray<T | undefined> | undefined): Array<[T, number]> {
+  const out: Array<[T, number]> = [];
+  (list ?? []).forEach((item, i) => { if (item !== undefined && item !== null) out.push([item, i]); });
+  return out;
+}
+
 function child(path: string, key: string | number): string {
   if (typeof key === 'number') return `${path}[${key}]`;
   return path ? `${path}.${key}` : key;
@@ -115,9 +125,12 @@ function checkObject(value: unknown, shape: Extract<Shape, { kind: 'object' }>, 
     const checked = checkShape(v, fieldShape, child(path, key), issues);
     if (checked !== undefined) out[key] = checked;
   }
+  // An object without a usable required field is dropped whole: no later rule could make sense of it.
+  let complete = true;
   for (const key of shape.required ?? []) {
     const v = (value as Record<string, unknown>)[key];
     if (v === undefined || v === null) issues.error(child(path, key), 'is required');
+    if (out[key] === undefined) complete = false;
   }
-  return out;
+  return complete ? out : undefined;
 }

@@ -61,7 +61,7 @@ export interface IpConfig {
 export interface RouteConfig {
   /** Destination network in CIDR form. */
   readonly destination: string;
-  /** Next hop; must be reachable through the NIC's own subnet. @default - on-link route */
+  /** Next hop; must be reachable through the NIC's own subnet. Required (the seed's `RouteConfig.Gateway`). */
   readonly gateway?: string;
   /** Route metric. @default - the NIC's metric (100 × its rank by `priority`) */
   readonly metric?: number;

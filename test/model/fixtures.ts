@@ -1,0 +1,61 @@
+import { FieldPaths, Issue, PROPS_PATHS, ResolvedNic, ResolvedVm, ResolveResult, resolveVm } from '../../src/model';
+
+/** Metadata of the VM most tests use. */
+export const META = { name: 'vm1' };
+
+/** Resolves a spec (untyped on purpose, like YAML input) with the default metadata. */
+export function resolve(spec: unknown, meta: unknown = META, paths: FieldPaths = PROPS_PATHS): ResolveResult {
+  return resolveVm(meta, spec, paths);
+}
+
+export function errorsOf(issues: Issue[]): Issue[] {
+  return issues.filter(i => i.severity === 'error');
+}
+
+export function warningsOf(issues: Issue[]): Issue[] {
+  return issues.filter(i => i.severity === 'warning');
+}
+
+/** Resolves a spec that must be valid and returns the VM. */
+export function resolveOk(spec: unknown, meta: unknown = META): ResolvedVm {
+  const result = resolve(spec, meta);
+  expect(errorsOf(result.issues)).toEqual([]);
+  expect(result.vm).toBeDefined();
+  return result.vm!;
+}
+
+/** Asserts that `issues` holds an issue of this severity at `path` whose message matches `message`. */
+export function expectIssue(issues: Issue[], severity: Issue['severity'], path: string, message: RegExp): void {
+  expect(issues).toContainEqual({ severity, path, message: expect.stringMatching(message) });
+}
+
+/**
+ * Resolves `spec`, asserts it fails with an error at `path` matching `message`, and (unless `only` is false) that this
+ * is the only error path. Returns all issues.
+ */
+export function expectError(spec: unknown, path: string, message: RegExp, opts: { meta?: unknown; only?: boolean } = {}): Issue[] {
+  const result = resolve(spec, opts.meta ?? META);
+  expect(result.vm).toBeUndefined();
+  expectIssue(result.issues, 'error', path, message);
+  if (opts.only ?? true) expect([...new Set(errorsOf(result.issues).map(i => i.path))]).toEqual([path]);
+  return result.issues;
+}
+
+/** Resolves `spec`, asserts it is valid but warns at `path` with a message matching `message`. */
+export function expectWarning(spec: unknown, path: string, message: RegExp, meta: unknown = META): Issue[] {
+  const result = resolve(spec, meta);
+  expect(errorsOf(result.issues)).toEqual([]);
+  expectIssue(result.issues, 'warning', path, message);
+  return result.issues;
+}
+
+/** Spec with the given NICs. */
+export function withNets(...networks: unknown[]): { networks: unknown[] } {
+  return { networks };
+}
+
+export function nicOf(vm: ResolvedVm, name: string): ResolvedNic {
+  const nic = vm.nics.find(n => n.name === name);
+  if (!nic) throw new Error(`no NIC '${name}' in ${vm.nics.map(n => n.name).join(', ')}`);
+  return nic;
+}
