@@ -57,6 +57,10 @@ for (const crd of IMPORTED_CRDS) {
   importTask.exec(`cdk8s import --no-check-upgrade --no-save -l typescript -o imports ${crd}`);
 }
 
+// unrs-resolver (jest, eslint's import resolver) 1.13.0 lacks most platform bindings on the registry, and `npm ci`
+// refuses a lockfile with missing optional dependencies; 1.12.2 is complete.
+project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
+
 // A one-line coverage summary instead of projen's per-file table.
 project.package.file.addOverride('jest.coverageReporters', ['json', 'lcov', 'clover', 'cobertura', 'text-summary']);
 
