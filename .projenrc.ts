@@ -31,13 +31,13 @@ const project = new typescript.TypeScriptProject({
     include: ['imports/**/*.ts'],
   },
   peerDeps: ['cdk8s@^2.70.0', 'constructs@^10.4.0', '@pulumi/pulumi@~3.248.0'],
-  deps: ['cdk8s-plus-28@^2.5.6', '@pulumi/kubernetes@^4.34.0', 'ipaddr.js@^2.2.0', 'yaml@^2.8.0'],
-  devDeps: ['cdk8s-cli@^2.207.0', 'ajv@^8.17.0', 'ts-node@^10.9.2'],
+  deps: ['cdk8s-plus-28@^2.5.6', '@pulumi/kubernetes@^4.34.0', '@kubernetes/client-node@~1.4.0', 'ipaddr.js@^2.2.0', 'yaml@^2.8.0'],
+  devDeps: ['cdk8s-cli@^2.207.0', 'ajv@^8.17.0', 'ts-node@^10.9.2', '@types/ws@^8'],
   jestOptions: {
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
     passWithNoTests: false,
     jestConfig: {
-      testPathIgnorePatterns: ['/node_modules/', '/lib/', '/dist/'],
+      testPathIgnorePatterns: ['/node_modules/', '/lib/', '/dist/', '/test/integration/'],
       coveragePathIgnorePatterns: ['/node_modules/', '/lib/', '/dist/', '/imports/', '/test/'],
     },
   },
@@ -64,8 +64,40 @@ project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
 // A one-line coverage summary instead of projen's per-file table.
 project.package.file.addOverride('jest.coverageReporters', ['json', 'lcov', 'clover', 'cobertura', 'text-summary']);
 
-// The CLI tests run the real `wukong` bin from lib/, so tests always run against a fresh build.
+// Integration suites: a real kube-apiserver + etcd (scripts/test-env.sh) and cloud-init. @kubernetes/client-node is an ES
+// module, which jest's CommonJS mode cannot require on Node 20, so ts-jest also transforms it (node-toolchain.md).
+new JsonFile(project, 'test/integration/tsconfig.json', {
+  obj: { extends: '../tsconfig.json', compilerOptions: { allowJs: true } },
+});
+new JsonFile(project, 'test/integration/jest.config.json', {
+  obj: {
+    rootDir: '../..',
+    displayName: 'integration',
+    testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+    globalSetup: '<rootDir>/test/integration/global-setup.ts',
+    globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
+    transform: { '^.+\\.[tj]sx?$': ['ts-jest', { tsconfig: '<rootDir>/test/integration/tsconfig.json' }] },
+    transformIgnorePatterns: ['/node_modules/(?!(@kubernetes/client-node|openid-client|oauth4webapi|jose)/)'],
+    testTimeout: 180_000,
+    reporters: ['default', ['jest-junit', { outputDirectory: 'test-reports', outputName: 'integration.xml' }]],
+  },
+});
+
+// `npm test`: build (the CLI tests run the real `wukong` bin from lib/), provision the test API server and cloud-init
+// (cached after the first, ~4 minute, build), unit suites, integration suites, lint.
 project.testTask.prependSpawn(project.compileTask);
+const testEnv = project.addTask('test:env', {
+  description: 'Provide kube-apiserver + etcd (built once from Debian packages, cached) and cloud-init for the integration suites',
+  exec: 'bash scripts/test-env.sh --tolerate-unavailable',
+});
+project.addTask('test:unit', { description: 'Only the fast unit suites (no API server)', exec: 'jest --ci', receiveArgs: true });
+const integration = project.addTask('test:integration', {
+  description: 'Only the integration suites (real API server, cloud-init)',
+  exec: 'jest --ci -c test/integration/jest.config.json',
+  receiveArgs: true,
+});
+integration.prependSpawn(testEnv);
+project.testTask.insertStep(2, { spawn: integration.name });
 
 project.addTask('synth:examples', {
   description: 'Synthesize every example into dist/ (same as `npx cdk8s synth`)',

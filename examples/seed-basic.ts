@@ -5,7 +5,7 @@ import { WukongVm } from '../src';
 
 export function seedBasic(scope: Construct): Chart {
   const chart = new Chart(scope, 'seed-basic');
-  const vm = new WukongVm(chart, 'multi-nic-vm', { cpu: 2, memory: '4Gi' });
+  const vm = new WukongVm(chart, 'multi-nic-vm', { namespace: 'seed-basic', cpu: 2, memory: '4Gi' });
   vm.addNic({ name: 'eth0', type: 'bridge', primary: true, ipConfig: { mode: 'dhcp' } });
   vm.addNic({ name: 'eth1', type: 'macvlan', ipConfig: { mode: 'static', address: '10.0.1.100/24' } });
   return chart;

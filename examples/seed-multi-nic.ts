@@ -6,6 +6,7 @@ import { WukongVm } from '../src';
 export function seedMultiNic(scope: Construct): Chart {
   const chart = new Chart(scope, 'seed-multi-nic');
   new WukongVm(chart, 'multi-nic-vm', {
+    namespace: 'seed-multi-nic',
     cpu: 2,
     memory: '4Gi',
     networks: [

@@ -6,6 +6,7 @@ import { WukongVm } from '../src';
 export function seedMultiVlan(scope: Construct): Chart {
   const chart = new Chart(scope, 'seed-multi-vlan');
   new WukongVm(chart, 'multi-vlan-vm', {
+    namespace: 'seed-multi-vlan',
     networks: [
       { name: 'eth0', type: 'bridge', primary: true, ipConfig: { mode: 'dhcp' } },
       { name: 'eth1', type: 'bridge', vlanId: 100, ipConfig: { mode: 'static', address: '192.168.100.100/24' } },

@@ -6,6 +6,7 @@ import { WukongVm } from '../src';
 export function seedRoutes(scope: Construct): Chart {
   const chart = new Chart(scope, 'seed-routes');
   const vm = new WukongVm(chart, 'multi-nic-vm', {
+    namespace: 'seed-routes',
     networks: [
       { name: 'eth0', type: 'bridge', primary: true, ipConfig: { mode: 'dhcp' } },
       { name: 'eth1', type: 'macvlan', ipConfig: { mode: 'static', address: '10.0.1.100/24' } },

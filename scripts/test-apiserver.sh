@@ -5,7 +5,7 @@
 #   - kube-apiserver compiled from Debian's `kubernetes` source package (deb-src entry derived from this machine's own
 #     Debian entry), with the vendored reflect2 replaced by Debian's 1.0.2 (1.0.1 crashes under Go >= 1.18) and the
 #     OpenAPI definitions generated, built in GOPATH mode.
-# The binaries are cached in ${XDG_CACHE_HOME:-~/.cache}/wukong-iac/envtest/1.20.2 and built once (~4 minutes).
+# The binaries are cached in ${XDG_CACHE_HOME:-~/.cache}/wukong-iac/envtest/1.20.2-r<rev> and built once (~4 minutes).
 # If KUBEBUILDER_ASSETS names a folder with both binaries, that folder is used and nothing is built.
 #
 # Prints the assets folder as the last line of stdout. Exit codes: 0 ready; 3 cannot be had on this machine (not Linux,
@@ -13,8 +13,10 @@
 set -euo pipefail
 
 K8S_VERSION=1.20.2
+# Bumped whenever the build changes, so cached binaries from an older recipe are rebuilt.
+BUILD_REV=2
 CACHE_ROOT="${XDG_CACHE_HOME:-$HOME/.cache}/wukong-iac/envtest"
-ASSETS="$CACHE_ROOT/$K8S_VERSION"
+ASSETS="$CACHE_ROOT/$K8S_VERSION-r$BUILD_REV"
 STEPS=7
 step() { echo "[test-apiserver] step $1/$STEPS: $2" >&2; }
 say() { echo "[test-apiserver] $*" >&2; }
@@ -70,6 +72,8 @@ $SUDO apt-get update -qq >&2
 
 step 3 "apt-get source kubernetes (34 MB, with the full vendor tree)"
 WORK="$CACHE_ROOT/build"
+# A build interrupted earlier may leave read-only files behind.
+chmod -R u+w "$WORK" 2>/dev/null || true
 rm -rf "$WORK"
 mkdir -p "$WORK"
 cd "$WORK"
@@ -102,13 +106,19 @@ say "openapi-gen over $(echo "$PKGS" | tr ',' '\n' | wc -l) packages"
 
 step 7 "go build kube-apiserver (about 3.5 minutes on 2 cores)"
 mkdir -p "$ASSETS.tmp"
-# In GOPATH mode the version package is the vendored one.
-V=k8s.io/kubernetes/vendor/k8s.io/component-base/version
-go build -ldflags "-X $V.gitVersion=v$K8S_VERSION -X $V.gitMajor=1 -X $V.gitMinor=20" \
+# The version packages upstream's hack/lib/version.sh stamps (component-base for --version, client-go for /version),
+# vendored in GOPATH mode.
+LDFLAGS=""
+for pkg in k8s.io/kubernetes/vendor/k8s.io/component-base/version k8s.io/kubernetes/vendor/k8s.io/client-go/pkg/version; do
+  LDFLAGS="$LDFLAGS -X $pkg.gitVersion=v$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=20 -X $pkg.gitTreeState=archive"
+done
+go build -ldflags "$LDFLAGS" \
   -o "$ASSETS.tmp/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver >&2
 cp /usr/bin/etcd "$ASSETS.tmp/etcd"
 rm -rf "$ASSETS"
 mv "$ASSETS.tmp" "$ASSETS"
 rm -rf "$WORK"
+# Binaries of older build recipes are never used again.
+find "$CACHE_ROOT" -mindepth 1 -maxdepth 1 -type d ! -name "$(basename "$ASSETS")" -exec rm -rf {} +
 say "built $("$ASSETS/kube-apiserver" --version) into $ASSETS"
 echo "$ASSETS"

@@ -1,2 +1,3 @@
 export * from './model';
 export * from './cdk8s';
+export * from './kube';

@@ -91,7 +91,10 @@ function placeNics(spec: WukongSpec, pod: PodNetworkConfig | undefined, paths: F
     ...(podEnabled ? [{ path: at(paths.spec, 'podNetwork'), priority: pod?.priority, index: -1, order: pod?.primary ? -1 : nets.length }] : []),
     ...present(nets).map(([n, i]) => ({ path: `${netsPath}[${i}]`, priority: n.priority, index: i, order: i })),
   ];
-  const ranked = [...entries].sort((a, b) => ((a.priority ?? Infinity) - (b.priority ?? Infinity)) || a.order - b.order);
+  // The primary NIC ranks first whatever its priority: guests whose renderer keeps DHCP default routes on every NIC
+  // (cloud-init's sysconfig) pick the default route by metric, so the primary must have the lowest.
+  const first = (e: { path: string }) => (e.path === primary ? 0 : 1);
+  const ranked = [...entries].sort((a, b) => (first(a) - first(b)) || ((a.priority ?? Infinity) - (b.priority ?? Infinity)) || a.order - b.order);
   const placement = new Map<string, NicPlacement>();
   ranked.forEach((e, rank) => placement.set(e.path, { index: e.index, primary: e.path === primary, rank, metric: 100 * (rank + 1) }));
   return placement;

@@ -30,7 +30,7 @@ describe('buildNetworkData', () => {
       version: 2,
       ethernets: {
         data: {
-          'match': { macaddress: mac('data') }, 'set-name': 'data', 'dhcp4': true, 'dhcp4-overrides': { 'use-routes': false, 'route-metric': 100 },
+          'match': { macaddress: mac('data') }, 'set-name': 'data', 'dhcp4': true, 'dhcp4-overrides': { 'use-routes': false, 'route-metric': 200 },
         },
         mgmt: {
           'match': { macaddress: mac('mgmt') },
@@ -40,8 +40,8 @@ describe('buildNetworkData', () => {
           'addresses': ['10.0.1.100/24', '2001:db8::10/64'],
           'gateway6': '2001:db8::1',
           'routes': [
-            { to: '0.0.0.0/0', via: '10.0.1.1', metric: 200 },
-            { to: '10.8.0.0/16', via: '10.0.1.254', metric: 200 },
+            { to: '0.0.0.0/0', via: '10.0.1.1', metric: 100 },
+            { to: '10.8.0.0/16', via: '10.0.1.254', metric: 100 },
             { to: '2001:db8:8::/48', via: '2001:db8::fe', metric: 7 },
           ],
           'nameservers': { addresses: ['10.0.0.53'], search: ['example.com'] },
@@ -51,7 +51,7 @@ describe('buildNetworkData', () => {
         },
       },
     });
-    expect(Object.keys(data.ethernets)).toEqual(['data', 'mgmt', 'default']);
+    expect(Object.keys(data.ethernets)).toEqual(['mgmt', 'data', 'default']);
   });
 
   it('gives the primary DHCP NIC only a route metric, keeping its routes', () => {

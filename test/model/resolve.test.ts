@@ -202,9 +202,9 @@ describe('primary NIC and ranks', () => {
     ]);
   });
 
-  it('ranks by priority (lower first), then declaration order', () => {
+  it('ranks the primary first (its default route must have the lowest metric), then by priority, then declaration order', () => {
     const vm = resolveOk({ podNetwork: { priority: 1 }, networks: [{ name: 'eth1', priority: 10 }, { name: 'eth2', priority: 5 }, { name: 'eth3' }] });
-    expect(vm.nics.map(n => [n.name, n.rank, n.metric])).toEqual([['default', 0, 100], ['eth1', 2, 300], ['eth2', 1, 200], ['eth3', 3, 400]]);
+    expect(vm.nics.map(n => [n.name, n.rank, n.metric])).toEqual([['default', 1, 200], ['eth1', 0, 100], ['eth2', 2, 300], ['eth3', 3, 400]]);
     expect(nicOf(vm, 'eth1').primary).toBe(true);
   });
 

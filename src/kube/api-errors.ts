@@ -1,0 +1,50 @@
+/** Readable messages for errors from the Kubernetes API, naming the object and the fields the server rejected. */
+
+interface StatusCause {
+  readonly field?: string;
+  readonly message?: string;
+  readonly reason?: string;
+}
+
+interface Status {
+  readonly message?: string;
+  readonly reason?: string;
+  readonly details?: { readonly causes?: StatusCause[] };
+}
+
+/** HTTP status of an error from @kubernetes/client-node, or undefined for other errors. */
+export function apiStatusCode(e: unknown): number | undefined {
+  const code = (e as { code?: unknown })?.code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+function statusOf(e: unknown): Status | undefined {
+  const body = (e as { body?: unknown })?.body;
+  if (typeof body === 'object' && body !== null) return body as Status;
+  if (typeof body !== 'string') return undefined;
+  try {
+    return JSON.parse(body) as Status;
+  } catch {
+    return { message: body };
+  }
+}
+
+/** Where an object lives, for messages: `VirtualMachine prod/web`. */
+export function objectRef(obj: { kind?: string; metadata?: { name?: string; namespace?: string } }): string {
+  const ns = obj.metadata?.namespace;
+  return `${obj.kind ?? 'object'} ${ns ? `${ns}/` : ''}${obj.metadata?.name ?? '(unnamed)'}`;
+}
+
+/**
+ * One line per rejected field (`<object>: <field>: <message>`), or one line with the server's message. Never a stack
+ * trace, never a token: only the Status the server returned.
+ */
+export function describeApiError(e: unknown, obj?: { kind?: string; metadata?: { name?: string; namespace?: string } }): string[] {
+  const prefix = obj ? `${objectRef(obj)}: ` : '';
+  const status = statusOf(e);
+  const code = apiStatusCode(e);
+  const causes = status?.details?.causes?.filter(c => c.message) ?? [];
+  if (causes.length) return causes.map(c => `${prefix}${c.field ? `${c.field}: ` : ''}${c.message}`);
+  const text = status?.message ?? (e as Error)?.message ?? String(e);
+  return [`${prefix}${code ? `HTTP ${code}: ` : ''}${text}`];
+}

@@ -1,0 +1,37 @@
+import { existsSync, readFileSync } from 'fs';
+import { CoreV1Api, VersionApi } from '@kubernetes/client-node';
+import { describeWithCluster, kubeConfigFor, testCluster } from './support/cluster';
+import { RESTRICTED_CONTEXT, adaptCrdFor120 } from './support/test-cluster';
+
+describeWithCluster('the test API server', () => {
+  const state = testCluster()!;
+
+  it('serves kube-apiserver v1.20.2 on loopback, from the processes it started', async () => {
+    expect(state.server).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    const version = await kubeConfigFor(state).makeApiClient(VersionApi).getCode();
+    expect(version.gitVersion).toBe('v1.20.2');
+    for (const pid of state.pids) expect(() => process.kill(pid, 0)).not.toThrow();
+  });
+
+  it('has every shipped CRD installed and Established', async () => {
+    const kc = kubeConfigFor(state);
+    const { ApiextensionsV1Api } = await import('@kubernetes/client-node');
+    const crds = await kc.makeApiClient(ApiextensionsV1Api).listCustomResourceDefinition();
+    expect(crds.items.map(c => c.metadata!.name).sort()).toEqual([
+      'network-attachment-definitions.k8s.cni.cncf.io', 'nodenetworkconfigurationpolicies.nmstate.io', 'provider-networks.kubeovn.io',
+      'subnets.kubeovn.io', 'virtualmachineinstances.kubevirt.io', 'virtualmachines.kubevirt.io', 'vlans.kubeovn.io',
+    ]);
+  });
+
+  it('authenticates the restricted user, whom RBAC denies by default', async () => {
+    const api = kubeConfigFor(state, RESTRICTED_CONTEXT).makeApiClient(CoreV1Api);
+    await expect(api.listNamespace()).rejects.toMatchObject({ code: 403 });
+  });
+
+  it('adapts KubeVirt\'s default: \'\' lines at install time only, leaving the shipped files unchanged', () => {
+    const shipped = readFileSync(`${__dirname}/../../crds/kubevirt.io_virtualmachines.yaml`, 'utf8');
+    expect(shipped).toMatch(/^\s*default: ''$/m);
+    expect(adaptCrdFor120(shipped)).not.toMatch(/^\s*default: ''$/m);
+    expect(existsSync(state.kubeconfig)).toBe(true);
+  });
+});
