@@ -7,6 +7,12 @@ const IMPORTED_CRDS = [
   'crds/kubeovn.io_subnets.yaml',
 ];
 
+/** ES-module-only packages ts-jest must transform for jest (the Kubernetes client and its ESM dependencies). */
+const ESM_PACKAGES = '/node_modules/(?!(@kubernetes/client-node|openid-client|oauth4webapi|jose)/)';
+
+/** Compiler options for those packages: transpile only (type-checking their JavaScript would take a minute). */
+const ESM_TRANSPILE = { allowJs: true, isolatedModules: true, module: 'commonjs', target: 'es2020', esModuleInterop: true };
+
 const project = new typescript.TypeScriptProject({
   name: 'wukong-iac',
   description: 'Multi-NIC KubeVirt VMs as typed code: cdk8s constructs, a Pulumi dynamic provider and the wukong CLI.',
@@ -33,10 +39,17 @@ const project = new typescript.TypeScriptProject({
   peerDeps: ['cdk8s@^2.70.0', 'constructs@^10.4.0', '@pulumi/pulumi@~3.248.0'],
   deps: ['cdk8s-plus-28@^2.5.6', '@pulumi/kubernetes@^4.34.0', '@kubernetes/client-node@~1.4.0', 'ipaddr.js@^2.2.0', 'yaml@^2.8.0'],
   devDeps: ['cdk8s-cli@^2.207.0', 'ajv@^8.17.0', 'ts-node@^10.9.2', '@types/ws@^8'],
+  // ts-jest also transforms the ES-module-only Kubernetes client (and its ESM dependencies), which jest's CommonJS
+  // mode cannot require on Node 20 (node-toolchain.md).
   jestOptions: {
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
     passWithNoTests: false,
     jestConfig: {
+      transform: {
+        '^.+\\.[t]sx?$': new javascript.Transform('ts-jest', { tsconfig: 'test/tsconfig.json' }),
+        '^.+\\.jsx?$': new javascript.Transform('ts-jest', { tsconfig: ESM_TRANSPILE }),
+      },
+      transformIgnorePatterns: [ESM_PACKAGES],
       testPathIgnorePatterns: ['/node_modules/', '/lib/', '/dist/', '/test/integration/'],
       coveragePathIgnorePatterns: ['/node_modules/', '/lib/', '/dist/', '/imports/', '/test/'],
     },
@@ -64,11 +77,7 @@ project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
 // A one-line coverage summary instead of projen's per-file table.
 project.package.file.addOverride('jest.coverageReporters', ['json', 'lcov', 'clover', 'cobertura', 'text-summary']);
 
-// Integration suites: a real kube-apiserver + etcd (scripts/test-env.sh) and cloud-init. @kubernetes/client-node is an ES
-// module, which jest's CommonJS mode cannot require on Node 20, so ts-jest also transforms it (node-toolchain.md).
-new JsonFile(project, 'test/integration/tsconfig.json', {
-  obj: { extends: '../tsconfig.json', compilerOptions: { allowJs: true } },
-});
+// Integration suites: a real kube-apiserver + etcd (scripts/test-env.sh) and cloud-init.
 new JsonFile(project, 'test/integration/jest.config.json', {
   obj: {
     rootDir: '../..',
@@ -76,8 +85,11 @@ new JsonFile(project, 'test/integration/jest.config.json', {
     testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
     globalSetup: '<rootDir>/test/integration/global-setup.ts',
     globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
-    transform: { '^.+\\.[tj]sx?$': ['ts-jest', { tsconfig: '<rootDir>/test/integration/tsconfig.json' }] },
-    transformIgnorePatterns: ['/node_modules/(?!(@kubernetes/client-node|openid-client|oauth4webapi|jose)/)'],
+    transform: {
+      '^.+\\.[t]sx?$': ['ts-jest', { tsconfig: '<rootDir>/test/tsconfig.json' }],
+      '^.+\\.jsx?$': ['ts-jest', { tsconfig: ESM_TRANSPILE }],
+    },
+    transformIgnorePatterns: [ESM_PACKAGES],
     testTimeout: 180_000,
     reporters: ['default', ['jest-junit', { outputDirectory: 'test-reports', outputName: 'integration.xml' }]],
   },

@@ -1,85 +1,88 @@
 #!/usr/bin/env node
-import { loadDocuments } from './documents';
+import { apiStatusCode, describeApiError } from '../kube';
+import { applyCommand } from './apply-command';
+import { ParsedArgs, UsageError, parseArgs } from './args';
+import { Io, planCommand } from './plan-command';
+import { statusCommand } from './status-command';
 import { synthDocuments, writeOutput } from './synth';
 
 /** Exit codes shared by every command. */
-export const EXIT = { OK: 0, FAILED: 1, INVALID: 2 } as const;
+export const EXIT = { OK: 0, FAILED: 1, INVALID: 2, RESTART: 3 } as const;
 
 const USAGE = `usage: wukong <command> [options]
 
 commands:
-  synth FILE... [-o DIR]   turn Wukong YAML (vm.novasphere.dev/v1alpha1) into NAD, VirtualMachine, cloud-init
-                           Secret and Kube-OVN Subnet manifests: DIR/<name>.k8s.yaml (default DIR: dist)
+  synth FILE... [-o DIR]          Wukong YAML (vm.novasphere.dev/v1alpha1) → NADs, VirtualMachine, cloud-init Secret,
+                                  Kube-OVN Subnets: DIR/<name>.k8s.yaml (default DIR: dist)
+  plan OLD.yaml NEW.yaml          what changing OLD into NEW does to a running VM, NIC by NIC
+  plan FILE... --live             the same against the cluster (the VM, its VMI and what it owns)
+  apply FILE... [--wait] [--timeout S] [--allow-restart]
+                                  create or update the VMs in the cluster: NIC changes are hot-plugged or unplugged in
+                                  place; changes that need a restart are applied only with --allow-restart
+  status NAME [-n NS]             per-NIC MAC, IPs, guest interface name, state and hot-plug progress
 
-exit codes: 0 done, 2 invalid input (nothing written), 1 anything else`;
+options: --json (plan, status) · --kubeconfig FILE · --context NAME · --kubevirt-version vX.Y (plan, apply)
+exit codes: 0 done / all live-applicable · 3 a restart is needed · 2 invalid input or rejected (nothing applied) · 1 failed`;
 
-export interface Io {
-  readonly out: (line: string) => void;
-  readonly err: (line: string) => void;
-}
+const CLUSTER = { 'kubeconfig': { value: true }, 'context': { value: true }, 'kubevirt-version': { value: true } };
+const SPECS: Record<string, Record<string, { value: boolean; alias?: string }>> = {
+  synth: { output: { value: true, alias: 'o' } },
+  plan: { ...CLUSTER, 'live': { value: false }, 'json': { value: false }, 'allow-restart': { value: false } },
+  apply: { ...CLUSTER, 'wait': { value: false }, 'timeout': { value: true }, 'allow-restart': { value: false } },
+  status: { kubeconfig: { value: true }, context: { value: true }, namespace: { value: true, alias: 'n' }, json: { value: false } },
+};
 
 const STD_IO: Io = { out: l => process.stdout.write(`${l}\n`), err: l => process.stderr.write(`${l}\n`) };
 
-function synth(args: string[], io: Io): number {
-  const files: string[] = [];
-  let outdir = 'dist';
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] === '-o' || args[i] === '--output') {
-      if (args[i + 1] === undefined) {
-        io.err('error: -o needs a directory');
-        return EXIT.INVALID;
-      }
-      outdir = args[++i];
-    } else if (args[i].startsWith('-')) {
-      io.err(`error: unknown option ${args[i]}\n${USAGE}`);
-      return EXIT.INVALID;
-    } else {
-      files.push(args[i]);
-    }
-  }
-  if (files.length === 0) {
-    io.err(`error: synth needs at least one Wukong YAML file\n${USAGE}`);
-    return EXIT.INVALID;
-  }
-  const loaded = loadDocuments(files);
-  const result = loaded.errors.length ? undefined : synthDocuments(loaded.documents);
-  const errors = [...loaded.errors, ...result?.errors ?? []];
-  for (const w of result?.warnings ?? []) io.err(`warning: ${w}`);
-  for (const e of errors) io.err(`error: ${e}`);
-  if (errors.length || !result) {
-    io.err(`${errors.length} error${errors.length === 1 ? '' : 's'}; nothing written`);
+function synth(args: ParsedArgs, io: Io): number {
+  if (args.positional.length === 0) throw new UsageError('synth needs at least one Wukong YAML file');
+  const outdir = typeof args.flags.output === 'string' ? args.flags.output : 'dist';
+  const result = synthDocuments(args.positional);
+  for (const w of result.warnings) io.err(`warning: ${w}`);
+  for (const e of result.errors) io.err(`error: ${e}`);
+  if (result.errors.length) {
+    io.err(`${result.errors.length} error${result.errors.length === 1 ? '' : 's'}; nothing written`);
     return EXIT.INVALID;
   }
   for (const path of writeOutput(outdir, result.files)) {
-    const kinds = result.summary.get(path.split('/').pop()!) ?? [];
-    io.out(`wrote ${path} (${kinds.join(', ')})`);
+    io.out(`wrote ${path} (${(result.summary.get(path.split('/').pop()!) ?? []).join(', ')})`);
   }
   return EXIT.OK;
 }
 
-/** Runs the CLI with `argv` (without node and script); returns the exit code. */
-export function run(argv: string[], io: Io = STD_IO): number {
+/** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
+export async function run(argv: string[], io: Io = STD_IO): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === undefined || command === 'help' || command === '-h' || command === '--help') {
+    io.out(USAGE);
+    return command === undefined ? EXIT.INVALID : EXIT.OK;
+  }
+  const spec = SPECS[command];
+  if (!spec) {
+    io.err(`error: unknown command '${command}'\n${USAGE}`);
+    return EXIT.INVALID;
+  }
   try {
+    const args = parseArgs(rest, spec);
     switch (command) {
-      case 'synth': return synth(rest, io);
-      case undefined:
-      case '-h':
-      case '--help':
-      case 'help':
-        io.out(USAGE);
-        return command === undefined ? EXIT.INVALID : EXIT.OK;
-      default:
-        io.err(`error: unknown command '${command}'\n${USAGE}`);
-        return EXIT.INVALID;
+      case 'synth': return synth(args, io);
+      case 'plan': return await planCommand(args, io);
+      case 'apply': return await applyCommand(args, io);
+      default: return await statusCommand(args, io);
     }
   } catch (e) {
-    io.err(`error: ${(e as Error).message}`);
+    if (e instanceof UsageError) {
+      io.err(`error: ${e.message}\n${USAGE}`);
+      return EXIT.INVALID;
+    }
+    // An API error is shown as the server's Status (field by field), never as the client's dump of headers and body.
+    const lines = apiStatusCode(e) !== undefined ? describeApiError(e) : [(e as Error).message];
+    for (const line of lines) io.err(`error: ${line}`);
     if (process.env.WUKONG_DEBUG) io.err((e as Error).stack ?? '');
     return EXIT.FAILED;
   }
 }
 
 if (require.main === module) {
-  process.exitCode = run(process.argv.slice(2));
+  void run(process.argv.slice(2)).then(code => { process.exitCode = code; });
 }

@@ -2,8 +2,8 @@ import { mkdirSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { App, Chart, Yaml } from 'cdk8s';
 import { PRINT_WARNINGS_CONTEXT, WukongVm } from '../cdk8s';
-import { WukongValidationError, formatIssue, readWukong } from '../model';
-import { SourceDocument } from './documents';
+import { WukongValidationError, formatIssue } from '../model';
+import { readWukongs } from './wukongs';
 
 export interface SynthOutput {
   /** File name (`<name>.k8s.yaml`) to YAML text. */
@@ -15,28 +15,24 @@ export interface SynthOutput {
 }
 
 /**
- * Turns Wukong documents into manifests, one `<name>.k8s.yaml` per Wukong. Every document is validated first and all
+ * Turns the Wukong documents of `files` into manifests, one `<name>.k8s.yaml` per Wukong. Every document is validated first and all
  * errors are returned together (`<source>: <field>: <message>`); nothing is produced when there is one. All VMs go
  * through one cdk8s app, so MACs, NAD names and IPs are also checked across documents and files.
  */
-export function synthDocuments(docs: SourceDocument[]): SynthOutput {
-  const errors: string[] = [];
-  const warnings: string[] = [];
+export function synthDocuments(files: string[]): SynthOutput {
+  const { wukongs, errors, warnings } = readWukongs(files);
   const names = new Map<string, string>();
-  for (const doc of docs) {
-    const { vm, issues } = readWukong(doc.value);
-    for (const i of issues) (i.severity === 'error' ? errors : warnings).push(`${doc.label}: ${formatIssue(i)}`);
-    if (!vm) continue;
+  for (const { source, vm } of wukongs) {
     const other = names.get(vm.name);
-    if (other) errors.push(`${doc.label}: metadata.name: '${vm.name}' is also the name of a Wukong in ${other}; each is written to <name>.k8s.yaml, so synthesize them into separate -o directories`);
-    else names.set(vm.name, doc.label);
+    if (other) errors.push(`${source.label}: metadata.name: '${vm.name}' is also the name of a Wukong in ${other}; each is written to <name>.k8s.yaml, so synthesize them into separate -o directories`);
+    else names.set(vm.name, source.label);
   }
   const empty = { files: new Map<string, string>(), summary: new Map<string, string[]>(), errors, warnings };
   if (errors.length) return empty;
   const app = new App();
   app.node.setContext(PRINT_WARNINGS_CONTEXT, false);
   const charts: Array<[string, Chart]> = [];
-  for (const doc of docs) {
+  for (const { source: doc } of wukongs) {
     const name = (doc.value as { metadata: { name: string } }).metadata.name;
     const chart = new Chart(app, name);
     try {
@@ -48,14 +44,14 @@ export function synthDocuments(docs: SourceDocument[]): SynthOutput {
     }
   }
   if (errors.length) return empty;
-  const files = new Map<string, string>();
+  const outputs = new Map<string, string>();
   const summary = new Map<string, string[]>();
   for (const [file, chart] of charts) {
     const objects = chart.toJson();
-    files.set(file, Yaml.stringify(...objects));
+    outputs.set(file, Yaml.stringify(...objects));
     summary.set(file, objects.map((o: { kind: string }) => o.kind));
   }
-  return { files, summary, errors, warnings };
+  return { files: outputs, summary, errors, warnings };
 }
 
 /** Writes the synthesized files into `outdir`. */

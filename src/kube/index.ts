@@ -1,1 +1,3 @@
 export * from './api-errors';
+export * from './cluster';
+export * from './apply';

@@ -148,7 +148,10 @@ export interface WukongSpec {
   readonly image?: string;
   /** @default 'Always' */
   readonly runStrategy?: RunStrategy;
-  /** cloud-init user data. @default '#cloud-config' */
+  /**
+   * cloud-init user data. Include `updates: {network: {when: [boot]}}` for day-2 network changes to reach the guest.
+   * @default DEFAULT_USER_DATA
+   */
   readonly userData?: string;
   readonly networks?: NetworkConfig[];
   readonly podNetwork?: PodNetworkConfig;
@@ -181,4 +184,9 @@ export const DEFAULT_CPU = 1;
 export const DEFAULT_CNI_VERSION = '0.3.1';
 export const DEFAULT_POD_NETWORK_NAME = 'default';
 export const DEFAULT_MACVLAN_MASTER = 'eth0';
-export const DEFAULT_USER_DATA = '#cloud-config\n';
+/**
+ * Default user data: cloud-init reads network-config only with some user data, and by default applies it for a new
+ * instance only (KubeVirt's NoCloud instance-id is the VM's stable firmware UUID). Opting in to `boot` makes the guest
+ * re-apply the network data from the VM's Secret at every boot, so day-2 IP and route changes reach it.
+ */
+export const DEFAULT_USER_DATA = '#cloud-config\nupdates:\n  network:\n    when: [boot]\n';

@@ -1,5 +1,5 @@
 import { ApiObject, JsonPatch, Testing } from 'cdk8s';
-import { WukongValidationError, WukongVm, deriveMac, renderVm } from '../../src';
+import { WukongValidationError, WukongVm, deriveMac, renderVm, DEFAULT_USER_DATA } from '../../src';
 import { quietChart, synth } from '../support/charts';
 import { interfaces, networkData, ofKind, one, referenceProblems } from '../support/manifests';
 
@@ -85,7 +85,7 @@ describe('WukongVm', () => {
     const objects = synth(chart => new WukongVm(chart, 'vm', { networkDataDelivery: 'inline', networks: [{ name: 'eth0' }] }));
     expect(ofKind(objects, 'Secret')).toEqual([]);
     const volume = one(objects, 'VirtualMachine').spec.template.spec.volumes[1];
-    expect(volume.cloudInitNoCloud.userData).toBe('#cloud-config\n');
+    expect(volume.cloudInitNoCloud.userData).toBe(DEFAULT_USER_DATA);
     expect(volume.cloudInitNoCloud.networkData).toContain('set-name: "eth0"');
   });
 

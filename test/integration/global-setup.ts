@@ -22,7 +22,7 @@ export default async function globalSetup(): Promise<void> {
     process.stderr.write(`\n*** INTEGRATION SUITES SKIPPED: ${env.unavailable} ***\n\n`);
     writeFileSync(stateFile, JSON.stringify({ unavailable: env.unavailable }));
   } else {
-    const cluster = await TestCluster.start(env.assets, join(ROOT, 'crds'), env.cloudInit);
+    const cluster = await TestCluster.start(env.assets, [join(ROOT, 'crds'), join(__dirname, 'fixtures')], env.cloudInit);
     (globalThis as any).__WUKONG_TEST_CLUSTER__ = cluster;
     writeFileSync(stateFile, JSON.stringify(cluster.state));
   }

@@ -13,12 +13,12 @@ describeWithCluster('the test API server', () => {
     for (const pid of state.pids) expect(() => process.kill(pid, 0)).not.toThrow();
   });
 
-  it('has every shipped CRD installed and Established', async () => {
+  it('has every shipped CRD (and the test-only KubeVirt CR CRD) installed and Established', async () => {
     const kc = kubeConfigFor(state);
     const { ApiextensionsV1Api } = await import('@kubernetes/client-node');
     const crds = await kc.makeApiClient(ApiextensionsV1Api).listCustomResourceDefinition();
     expect(crds.items.map(c => c.metadata!.name).sort()).toEqual([
-      'network-attachment-definitions.k8s.cni.cncf.io', 'nodenetworkconfigurationpolicies.nmstate.io', 'provider-networks.kubeovn.io',
+      'kubevirts.kubevirt.io', 'network-attachment-definitions.k8s.cni.cncf.io', 'nodenetworkconfigurationpolicies.nmstate.io', 'provider-networks.kubeovn.io',
       'subnets.kubeovn.io', 'virtualmachineinstances.kubevirt.io', 'virtualmachines.kubevirt.io', 'vlans.kubeovn.io',
     ]);
   });

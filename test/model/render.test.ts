@@ -1,7 +1,5 @@
 import { resolveOk, withNets } from './fixtures';
-import {
-  INLINE_CLOUD_INIT_LIMIT, MANIFEST_PATHS, WukongValidationError, buildNetworkData, networkDataYaml, renderResolvedVm, renderVm, resolveVm,
-} from '../../src/model';
+import { INLINE_CLOUD_INIT_LIMIT, MANIFEST_PATHS, WukongValidationError, buildNetworkData, networkDataYaml, renderResolvedVm, renderVm, resolveVm, DEFAULT_USER_DATA } from '../../src/model';
 
 const OWNED = { 'app.kubernetes.io/managed-by': 'wukong', 'vm.novasphere.dev/name': 'vm1', 'vm.novasphere.dev/namespace': 'prod' };
 
@@ -67,7 +65,7 @@ describe('renderVm', () => {
       kind: 'Secret',
       metadata: { name: 'vm1-cloudinit', namespace: 'prod', labels: OWNED },
       type: 'Opaque',
-      stringData: { userdata: '#cloud-config\n', networkdata: out.networkData },
+      stringData: { userdata: DEFAULT_USER_DATA, networkdata: out.networkData },
     });
     expect(out.virtualMachine.spec.template.spec.volumes[1].cloudInitNoCloud).toEqual({
       secretRef: { name: 'vm1-cloudinit' }, networkDataSecretRef: { name: 'vm1-cloudinit' },

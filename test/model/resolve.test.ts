@@ -1,5 +1,5 @@
 import { errorsOf, expectError, expectIssue, expectWarning, nicOf, resolve, resolveOk, warningsOf, withNets } from './fixtures';
-import { DEFAULT_IMAGE, MANIFEST_PATHS, RESERVED_LABELS, deriveMac, resolveVm } from '../../src/model';
+import { DEFAULT_IMAGE, MANIFEST_PATHS, RESERVED_LABELS, deriveMac, resolveVm, DEFAULT_USER_DATA } from '../../src/model';
 
 describe('resolveVm defaults', () => {
   it('applies every default to an empty spec', () => {
@@ -14,7 +14,7 @@ describe('resolveVm defaults', () => {
       memory: '1Gi',
       image: DEFAULT_IMAGE,
       runStrategy: 'Always',
-      userData: '#cloud-config\n',
+      userData: DEFAULT_USER_DATA,
       networkDataDelivery: 'secret',
       onMissingMultus: 'fail',
       nics: [{

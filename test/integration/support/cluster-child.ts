@@ -3,7 +3,7 @@ import { join } from 'path';
 import { TestCluster } from './test-cluster';
 
 const [assets, cloudInit] = process.argv.slice(2);
-TestCluster.start(assets, join(__dirname, '..', '..', '..', 'crds'), cloudInit).then(cluster => {
+TestCluster.start(assets, [join(__dirname, '..', '..', '..', 'crds')], cloudInit).then(cluster => {
   process.stdout.write(`${JSON.stringify({ pids: cluster.startedPids(), dir: cluster.dir })}\n`);
   setInterval(() => undefined, 60_000);
 }, e => {

@@ -3,6 +3,11 @@ import { KubeConfig, KubernetesObject, KubernetesObjectApi } from '@kubernetes/c
 import { describeApiError } from '../../../src';
 import { Manifest } from '../../support/manifests';
 
+/** Creates a namespace unless it exists. */
+export async function ensureNamespace(kc: KubeConfig, name: string): Promise<void> {
+  await ensureNamespaces(kc, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name, namespace: name } }]);
+}
+
 /** Creates each namespace the objects live in (once). */
 export async function ensureNamespaces(kc: KubeConfig, objects: Manifest[]): Promise<void> {
   const api = KubernetesObjectApi.makeApiClient(kc);

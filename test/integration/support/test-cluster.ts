@@ -69,13 +69,13 @@ export function adaptCrdFor120(text: string): string {
 }
 
 export class TestCluster {
-  /** Starts etcd and kube-apiserver from `assets` and installs every CRD under `crdDir`. */
-  public static async start(assets: string, crdDir: string, cloudInit: string): Promise<TestCluster> {
+  /** Starts etcd and kube-apiserver from `assets` and installs every CRD under `crdDirs` (except `skip`, by file). */
+  public static async start(assets: string, crdDirs: string[], cloudInit: string, skip: string[] = []): Promise<TestCluster> {
     const dir = mkdtempSync(join(tmpdir(), 'wukong-apiserver-'));
     const cluster = new TestCluster(dir, cloudInit);
     try {
       await cluster.boot(assets);
-      await cluster.installCrds(crdDir);
+      for (const crdDir of crdDirs) await cluster.installCrds(crdDir, skip);
     } catch (e) {
       cluster.stop();
       throw e;
@@ -226,10 +226,10 @@ export class TestCluster {
     return kc;
   }
 
-  private async installCrds(crdDir: string): Promise<void> {
+  private async installCrds(crdDir: string, skip: string[]): Promise<void> {
     const api = this.kubeConfig().makeApiClient(ApiextensionsV1Api);
     const names: string[] = [];
-    for (const file of readdirSync(crdDir).filter(f => f.endsWith('.yaml')).sort()) {
+    for (const file of readdirSync(crdDir).filter(f => f.endsWith('.yaml') && !skip.includes(f)).sort()) {
       const crd = parse(adaptCrdFor120(readFileSync(join(crdDir, file), 'utf8'))) as V1CustomResourceDefinition;
       // Sent as raw JSON: the client's typed CRD model would drop the x-kubernetes-* keys of a plain object.
       const r = await rawRequest(this.kubeConfig(), 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd);

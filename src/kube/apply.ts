@@ -1,0 +1,333 @@
+/**
+ * Applying a plan, shared by `wukong apply` and the Pulumi provider. Order: NADs, Subnets and the cloud-init Secret
+ * first; then one JSON patch of the VM guarded by a `test` on its resourceVersion (re-read, re-planned and retried a
+ * bounded number of times when the VM moved meanwhile); NADs of unplugged NICs only once the VMI no longer lists them.
+ * Interrupted, it leaves a state that running it again completes.
+ */
+import {
+  KubeVirtVersion, LAST_APPLIED_ANNOTATION, LastApplied, NicStatus, Plan, ResolvedVm, WukongValidationError, decodeLastApplied,
+  encodeLastApplied, formatKubeVirtVersion, isListed, isPlugged, nicStatuses, parseLiveVm, parseLiveVmi, planVm, renderResolvedVm,
+  resolveVm, vmPatch, hasCondition, RenderedVm,
+} from '../model';
+import { apiStatusCode, objectRef } from './api-errors';
+import { Cluster, ObjectRef } from './cluster';
+
+export interface ApplyOptions {
+  /** Apply restart-required changes to the template (the VM is never restarted by Wukong). @default false */
+  readonly allowRestart?: boolean;
+  /** Wait until hot-plugged NICs are plugged (or a migration is required). @default false */
+  readonly wait?: boolean;
+  /** Limit for every wait, in seconds. @default 300 */
+  readonly timeoutSeconds?: number;
+  /** The KubeVirt version to plan for. @default - read from the cluster's KubeVirt CR, else the newest documented */
+  readonly kubevirtVersion?: KubeVirtVersion;
+  /** Create, update and delete the VM's NADs, Subnets and Secret too. @default true */
+  readonly manageOwnedObjects?: boolean;
+  /** Wait for unplugged NICs to leave the VMI (whoever deletes their NADs next needs it). @default true */
+  readonly waitForUnplug?: boolean;
+  /** Attempts when the VM moved between read and write. @default 5 */
+  readonly maxRetries?: number;
+  /** @default 1000 */
+  readonly pollMs?: number;
+  /** Progress lines. */
+  readonly log?: (line: string) => void;
+}
+
+export interface ApplyResult {
+  readonly plan: Plan;
+  readonly vm: any;
+  readonly nics: NicStatus[];
+  readonly restartRequired: boolean;
+  readonly warnings: string[];
+}
+
+/** The plan has a rejected entry; nothing was applied. */
+export class PlanRejectedError extends Error {
+  public constructor(public readonly plan: Plan) {
+    super(`nothing applied, the plan is rejected:\n${plan.entries.filter(e => e.action === 'rejected').map(e => `  ${e.subject} ${e.name}: ${e.reason}`).join('\n')}`);
+    this.name = 'PlanRejectedError';
+  }
+}
+
+/** A wait ran out of time; running the same apply again picks up where this one stopped. */
+export class ApplyTimeoutError extends Error {
+  public constructor(message: string) {
+    super(message);
+    this.name = 'ApplyTimeoutError';
+  }
+}
+
+/** The VM and what it owns, as they are in the cluster. */
+export interface LiveState {
+  readonly vm?: any;
+  readonly vmi?: any;
+  readonly nads: any[];
+  readonly subnets: any[];
+  readonly secret?: any;
+}
+
+const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
+
+export function vmRef(namespace: string, name: string): ObjectRef {
+  return { apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachine', namespace, name };
+}
+
+export function vmiRef(namespace: string, name: string): ObjectRef {
+  return { apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', namespace, name };
+}
+
+export async function readLive(cluster: Cluster, namespace: string, name: string, withOwned: boolean): Promise<LiveState> {
+  const [vm, vmi] = await Promise.all([cluster.get(vmRef(namespace, name)), cluster.get(vmiRef(namespace, name))]);
+  if (!withOwned) return { vm, vmi, nads: [], subnets: [] };
+  const [nads, subnets, secret] = await Promise.all([
+    cluster.ownedNads(namespace, name),
+    cluster.ownedSubnets(namespace, name),
+    cluster.get({ apiVersion: 'v1', kind: 'Secret', namespace, name: `${name}-cloudinit` }),
+  ]);
+  return { vm, vmi, nads, subnets, secret };
+}
+
+/** The spec last applied to a live VM, resolved; undefined when it has none or it no longer validates. */
+export function appliedSpecOf(vm: any): ResolvedVm | undefined {
+  const last = decodeLastApplied(vm?.metadata?.annotations?.[LAST_APPLIED_ANNOTATION]);
+  return last ? resolveVm(last.metadata, last.spec).vm : undefined;
+}
+
+function isConflict(e: unknown): boolean {
+  const code = apiStatusCode(e);
+  if (code === 409) return true;
+  // A failed JSON-patch `test` op comes back as a bare 422 ("the server rejected our request due to an error in our
+  // request") without causes; a schema violation names its fields.
+  return code === 422 && !hasCauses(e);
+}
+
+function hasCauses(e: unknown): boolean {
+  const body = (e as { body?: unknown }).body;
+  try {
+    const status = typeof body === 'string' ? JSON.parse(body) : body;
+    return (status?.details?.causes?.length ?? 0) > 0;
+  } catch {
+    return false;
+  }
+}
+
+async function writeOwned(cluster: Cluster, plan: Plan, desired: RenderedVm, live: LiveState, log: (l: string) => void): Promise<void> {
+  for (const e of plan.entries) {
+    if (!e.applies) continue;
+    if (e.action === 'nad-create' || e.action === 'nad-update') {
+      const nad = desired.nads.find(n => `${n.metadata.namespace}/${n.metadata.name}` === e.name)!;
+      await createOrUpdate(cluster, nad, live.nads.find(n => n.metadata.name === nad.metadata.name), [
+        { op: 'replace', path: '/spec/config', value: nad.spec.config },
+        { op: 'replace', path: '/metadata/annotations', value: nad.metadata.annotations ?? {} },
+      ]);
+      log(`${e.action} ${e.name}`);
+    } else if (e.action === 'subnet-create' || e.action === 'subnet-update') {
+      const subnet = desired.subnets.find(s => s.metadata.name === e.name)!;
+      await createOrUpdate(cluster, subnet, live.subnets.find(s => s.metadata.name === subnet.metadata.name),
+        Object.entries(subnet.spec).map(([k, v]) => ({ op: 'add' as const, path: `/spec/${k}`, value: v })));
+      log(`${e.action} ${e.name}`);
+    } else if (e.action === 'secret-create' || e.action === 'secret-update') {
+      const secret = desired.secret!;
+      const data = Object.entries(secret.stringData).map(([k, v]) => ({ op: 'add' as const, path: `/data/${k}`, value: Buffer.from(v).toString('base64') }));
+      await createOrUpdate(cluster, secret, live.secret, [{ op: 'add', path: '/data', value: {} }, ...data]);
+      log(`${e.action} ${e.name}`);
+    }
+  }
+}
+
+/** Creates `obj`, or patches the existing one (guarded by its resourceVersion) when it is ours. */
+async function createOrUpdate(cluster: Cluster, obj: any, existing: any, ops: Array<{ op: 'add' | 'replace'; path: string; value: unknown }>): Promise<void> {
+  const ref = { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name, namespace: obj.metadata.namespace };
+  let current = existing;
+  if (!current) {
+    try {
+      await cluster.create(obj);
+      return;
+    } catch (e) {
+      if (apiStatusCode(e) !== 409) throw e;
+      current = await cluster.get(ref);
+    }
+  }
+  const labels = current?.metadata?.labels ?? {};
+  for (const [k, v] of Object.entries(obj.metadata.labels ?? {})) {
+    if (labels[k] !== v) {
+      throw new Error(`${objectRef(obj)} already exists and is not managed by Wukong for this VM (label ${k} is ${JSON.stringify(labels[k])}); `
+        + 'rename it, delete it, or reuse it with nadName');
+    }
+  }
+  await cluster.patch(ref, [{ op: 'test', path: '/metadata/resourceVersion', value: current.metadata.resourceVersion }, ...ops]);
+}
+
+async function waitFor(opts: ApplyOptions, what: string, done: () => Promise<boolean>, timeoutMessage: () => Promise<string>): Promise<void> {
+  const deadline = Date.now() + (opts.timeoutSeconds ?? 300) * 1000;
+  for (;;) {
+    if (await done()) return;
+    if (Date.now() > deadline) throw new ApplyTimeoutError(await timeoutMessage());
+    opts.log?.(`waiting: ${what}`);
+    await sleep(opts.pollMs ?? 1000);
+  }
+}
+
+async function deleteUnused(
+  cluster: Cluster, plan: Plan, applied: ResolvedVm | undefined, ns: string, name: string, opts: ApplyOptions,
+): Promise<void> {
+  const deletes = plan.entries.filter(e => e.applies && (e.action === 'nad-delete' || e.action === 'subnet-delete'));
+  if (!deletes.length) return;
+  const nadNames = deletes.filter(e => e.action === 'nad-delete').map(e => e.name.split('/')[1]);
+  const users = (applied?.nics ?? []).filter(n => n.nad && nadNames.includes(n.nad.name)).map(n => n.name);
+  await waitForDetach(cluster, ns, name, users, opts);
+  for (const e of deletes.filter(d => d.action === 'nad-delete')) {
+    await cluster.delete({ apiVersion: 'k8s.cni.cncf.io/v1', kind: 'NetworkAttachmentDefinition', namespace: ns, name: e.name.split('/')[1] });
+    opts.log?.(`nad-delete ${e.name}`);
+  }
+  for (const e of deletes.filter(d => d.action === 'subnet-delete')) {
+    await cluster.delete({ apiVersion: 'kubeovn.io/v1', kind: 'Subnet', name: e.name });
+    opts.log?.(`subnet-delete ${e.name}`);
+  }
+}
+
+/** Waits until the VMI no longer lists `nics` (or the VM is not running): then their NADs may go. */
+async function waitForDetach(cluster: Cluster, ns: string, name: string, nics: string[], opts: ApplyOptions): Promise<void> {
+  if (!nics.length) return;
+  const listed = async () => {
+    const vmi = parseLiveVmi(await cluster.get(vmiRef(ns, name)));
+    return vmi?.running ? nics.filter(n => isListed(vmi, n)) : [];
+  };
+  await waitFor(opts, `KubeVirt to detach ${nics.join(', ')}`, async () => (await listed()).length === 0, async () =>
+    `${(await listed()).join(', ')} still attached to ${ns}/${name} after ${opts.timeoutSeconds ?? 300} s; their NADs are kept. `
+    + 'Run the same apply again to finish: it deletes them once KubeVirt has detached the NICs.');
+}
+
+async function waitForPlugs(cluster: Cluster, plan: Plan, ns: string, name: string, opts: ApplyOptions): Promise<void> {
+  const plugs = plan.entries.filter(e => e.subject === 'nic' && e.applies && (e.action === 'hotplug' || e.action === 'hotplug-via-migration')).map(e => e.name);
+  if (!plugs.length || !plan.running) return;
+  let said = false;
+  const state = async () => {
+    const vmi = parseLiveVmi(await cluster.get(vmiRef(ns, name)));
+    if (!vmi?.running) return { pending: [], migration: false };
+    return { pending: plugs.filter(n => !isPlugged(vmi, n)), migration: hasCondition(vmi.conditions, 'MigrationRequired') };
+  };
+  await waitFor(opts, `KubeVirt to plug ${plugs.join(', ')}`, async () => {
+    const s = await state();
+    if (s.migration && s.pending.length && !said) {
+      opts.log?.(`MigrationRequired: ${s.pending.join(', ')} will be plugged by a live migration`);
+      said = true;
+    }
+    return s.pending.length === 0;
+  }, async () => {
+    const s = await state();
+    return `${s.pending.join(', ')} not plugged into ${ns}/${name} after ${opts.timeoutSeconds ?? 300} s`
+      + (s.migration ? ' (MigrationRequired: waiting for a live migration)' : '') + '; the VM spec is applied, so `wukong status` shows the progress.';
+  });
+}
+
+/** Validates the VM description (metadata + spec) and makes the cluster match it. */
+export async function applyVm(cluster: Cluster, input: LastApplied, opts: ApplyOptions = {}): Promise<ApplyResult> {
+  const { vm: desired, issues } = resolveVm(input.metadata, input.spec);
+  if (!desired) throw new WukongValidationError(`VM '${input.metadata?.name}'`, issues);
+  const log = opts.log ?? (() => undefined);
+  const manage = opts.manageOwnedObjects ?? true;
+  const { namespace: ns, name } = desired;
+  let version = opts.kubevirtVersion;
+  let source: 'given' | 'cluster' = 'given';
+  if (!version) {
+    version = await cluster.kubevirtVersion();
+    source = 'cluster';
+  }
+  const multus = await cluster.hasMultus(ns);
+  const annotation = encodeLastApplied(input);
+  const rendered = renderResolvedVm(desired);
+  const maxRetries = opts.maxRetries ?? 5;
+  let plan: Plan | undefined;
+  let applied: ResolvedVm | undefined;
+  for (let attempt = 0; ; attempt++) {
+    const live = await readLive(cluster, ns, name, manage);
+    applied = live.vm ? appliedSpecOf(live.vm) : undefined;
+    plan = planVm({
+      desired,
+      applied,
+      live: { vm: live.vm ?? null, vmi: live.vmi ?? null, nads: live.nads, subnets: live.subnets, secret: live.secret ?? null },
+      kubevirtVersion: version,
+      kubevirtVersionSource: source,
+      multusInstalled: multus,
+      allowRestart: opts.allowRestart,
+      manageOwnedObjects: manage,
+    });
+    if (plan.rejected) throw new PlanRejectedError(plan);
+    log(`plan for ${ns}/${name} (KubeVirt ${formatKubeVirtVersion(plan.kubevirtVersion)}, ${plan.kubevirtVersionSource}): `
+      + `${plan.entries.filter(e => e.action !== 'unchanged').map(e => `${e.action} ${e.name}`).join(', ') || 'no change'}`);
+    if (manage) await writeOwned(cluster, plan, rendered, live, log);
+    const vmManifest = multus ? rendered.virtualMachine : renderResolvedVm({ ...desired, nics: desired.nics.filter(n => !n.nad) }).virtualMachine;
+    if (!live.vm) {
+      const annotations = { ...vmManifest.metadata.annotations, [LAST_APPLIED_ANNOTATION]: annotation };
+      const body = { ...vmManifest, metadata: { ...vmManifest.metadata, annotations } };
+      try {
+        await cluster.create(body);
+        log(`create VirtualMachine ${ns}/${name}`);
+        break;
+      } catch (e) {
+        if (apiStatusCode(e) === 409 && attempt < maxRetries) continue;
+        throw e;
+      }
+    }
+    const lastRendered = applied ? renderResolvedVm(applied) : undefined;
+    const ops = vmPatch({
+      plan,
+      live: parseLiveVm(live.vm)!,
+      desired: { ...rendered, virtualMachine: vmManifest },
+      lastApplied: lastRendered,
+      lastAppliedAnnotation: annotation,
+    });
+    if (!ops.length) break;
+    try {
+      await cluster.patch(vmRef(ns, name), ops);
+      log(`patch VirtualMachine ${ns}/${name}: ${ops.filter(o => o.op !== 'test').length} operations`);
+      break;
+    } catch (e) {
+      if (!isConflict(e) || attempt >= maxRetries) {
+        if (isConflict(e)) throw new Error(`VirtualMachine ${ns}/${name} kept changing under us (${maxRetries + 1} attempts); run the same apply again`);
+        throw e;
+      }
+      log(`VirtualMachine ${ns}/${name} changed meanwhile; re-reading and re-planning (attempt ${attempt + 2})`);
+      await sleep(Math.min(2000, 100 * 2 ** attempt) + Math.floor(Math.random() * 100));
+    }
+  }
+  if (manage) {await deleteUnused(cluster, plan, applied, ns, name, opts);} else if (opts.waitForUnplug ?? true) {
+    const unplugged = plan.entries.filter(e => e.subject === 'nic' && e.action === 'unplug' && e.applies).map(e => e.name);
+    await waitForDetach(cluster, ns, name, plan.running ? unplugged : [], opts);
+  }
+  if (opts.wait) await waitForPlugs(cluster, plan, ns, name, opts);
+  const finalVm = await cluster.get(vmRef(ns, name));
+  const finalVmi = await cluster.get(vmiRef(ns, name));
+  const liveVm = parseLiveVm(finalVm);
+  return {
+    plan,
+    vm: finalVm,
+    nics: liveVm ? nicStatuses(liveVm, parseLiveVmi(finalVmi)) : [],
+    restartRequired: plan.restartRequired || (liveVm ? hasCondition(liveVm.conditions, 'RestartRequired') : false),
+    warnings: [...plan.warnings, ...plan.entries.flatMap(e => e.warnings.map(w => `${e.name}: ${w}`))],
+  };
+}
+
+export interface DeleteOptions {
+  readonly manageOwnedObjects?: boolean;
+  readonly timeoutSeconds?: number;
+  readonly pollMs?: number;
+  readonly log?: (line: string) => void;
+}
+
+/** Deletes the VM, waits for its VMI to go, then deletes the NADs, Subnets and Secret it owns. */
+export async function deleteVm(cluster: Cluster, namespace: string, name: string, opts: DeleteOptions = {}): Promise<void> {
+  await cluster.delete(vmRef(namespace, name));
+  opts.log?.(`delete VirtualMachine ${namespace}/${name}`);
+  await waitFor(opts, `the VMI of ${namespace}/${name} to go`, async () => !(await cluster.get(vmiRef(namespace, name))),
+    async () => `the VMI of ${namespace}/${name} still exists after ${opts.timeoutSeconds ?? 300} s; its NADs are kept. Run the delete again to finish.`);
+  if (!(opts.manageOwnedObjects ?? true)) return;
+  for (const nad of await cluster.ownedNads(namespace, name)) {
+    await cluster.delete({ apiVersion: 'k8s.cni.cncf.io/v1', kind: 'NetworkAttachmentDefinition', namespace, name: nad.metadata.name });
+  }
+  for (const subnet of await cluster.ownedSubnets(namespace, name)) {
+    await cluster.delete({ apiVersion: 'kubeovn.io/v1', kind: 'Subnet', name: subnet.metadata.name });
+  }
+  await cluster.delete({ apiVersion: 'v1', kind: 'Secret', namespace, name: `${name}-cloudinit` });
+}

@@ -1,0 +1,154 @@
+/**
+ * What the planner reads from the cluster: the live VirtualMachine (its template's interfaces and networks) and the
+ * VirtualMachineInstance (what is actually plugged), parsed from plain JSON.
+ */
+
+/** One interface of the live VM template, with its network and their positions (for index-guarded JSON patches). */
+export interface LiveNic {
+  readonly name: string;
+  readonly iface: Record<string, unknown>;
+  readonly network?: Record<string, unknown>;
+  readonly ifaceIndex: number;
+  readonly networkIndex: number;
+  /** `state: absent` is set: KubeVirt is unplugging it (or will, once the VM runs). */
+  readonly absent: boolean;
+}
+
+export interface LiveVm {
+  readonly name: string;
+  readonly namespace: string;
+  readonly uid?: string;
+  readonly resourceVersion?: string;
+  readonly generation?: number;
+  readonly runStrategy?: string;
+  readonly labels: Record<string, string>;
+  readonly annotations: Record<string, string>;
+  readonly templateLabels: Record<string, string>;
+  readonly templateAnnotations: Record<string, string>;
+  readonly nics: LiveNic[];
+  readonly conditions: Array<{ type: string; status: string; message?: string }>;
+  readonly raw: Record<string, any>;
+}
+
+/** One entry of the VMI's `status.interfaces` (kubevirt-hotplug.md §8). */
+export interface LiveVmiInterface {
+  readonly name?: string;
+  readonly mac?: string;
+  readonly ipAddresses: string[];
+  readonly interfaceName?: string;
+  readonly infoSource: string[];
+  readonly linkState?: string;
+  readonly podInterfaceName?: string;
+}
+
+export interface LiveVmi {
+  readonly uid?: string;
+  readonly phase?: string;
+  readonly running: boolean;
+  readonly specInterfaces: Array<{ name: string; state?: string }>;
+  readonly interfaces: LiveVmiInterface[];
+  readonly conditions: Array<{ type: string; status: string; message?: string }>;
+}
+
+function obj(v: unknown): Record<string, any> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? v as Record<string, any> : {};
+}
+
+function list(v: unknown): any[] {
+  return Array.isArray(v) ? v : [];
+}
+
+function strings(v: unknown): Record<string, string> {
+  return Object.fromEntries(Object.entries(obj(v)).filter(([, x]) => typeof x === 'string')) as Record<string, string>;
+}
+
+/** Parses a VirtualMachine object; undefined when `raw` is not one. */
+export function parseLiveVm(raw: unknown): LiveVm | undefined {
+  const vm = obj(raw);
+  if (vm.kind !== 'VirtualMachine') return undefined;
+  const spec = obj(obj(obj(vm.spec).template).spec);
+  const ifaces = list(obj(obj(spec.domain).devices).interfaces);
+  const networks = list(spec.networks);
+  const nics = ifaces.map((iface, ifaceIndex) => {
+    const networkIndex = networks.findIndex(n => obj(n).name === obj(iface).name);
+    return {
+      name: String(obj(iface).name),
+      iface: obj(iface),
+      network: networkIndex >= 0 ? obj(networks[networkIndex]) : undefined,
+      ifaceIndex,
+      networkIndex,
+      absent: obj(iface).state === 'absent',
+    };
+  });
+  const meta = obj(vm.metadata);
+  const tmeta = obj(obj(obj(vm.spec).template).metadata);
+  return {
+    name: String(meta.name ?? ''),
+    namespace: String(meta.namespace ?? 'default'),
+    uid: meta.uid,
+    resourceVersion: meta.resourceVersion,
+    generation: meta.generation,
+    runStrategy: obj(vm.spec).runStrategy,
+    labels: strings(meta.labels),
+    annotations: strings(meta.annotations),
+    templateLabels: strings(tmeta.labels),
+    templateAnnotations: strings(tmeta.annotations),
+    nics,
+    conditions: list(obj(vm.status).conditions).map(c => ({ type: String(obj(c).type), status: String(obj(c).status), message: obj(c).message })),
+    raw: vm,
+  };
+}
+
+/** Parses a VirtualMachineInstance object; undefined when `raw` is not one. */
+export function parseLiveVmi(raw: unknown): LiveVmi | undefined {
+  const vmi = obj(raw);
+  if (vmi.kind !== 'VirtualMachineInstance') return undefined;
+  const status = obj(vmi.status);
+  const phase = typeof status.phase === 'string' ? status.phase : undefined;
+  return {
+    uid: typeof obj(vmi.metadata).uid === 'string' ? obj(vmi.metadata).uid : undefined,
+    phase,
+    running: phase === 'Running' || phase === 'Scheduled' || phase === 'Scheduling' || phase === 'Pending',
+    specInterfaces: list(obj(obj(obj(vmi.spec).domain).devices).interfaces).map(i => ({ name: String(obj(i).name), state: obj(i).state })),
+    interfaces: list(status.interfaces).map(i => {
+      const o = obj(i);
+      return {
+        name: o.name,
+        mac: o.mac,
+        ipAddresses: list(o.ipAddresses).filter(x => typeof x === 'string'),
+        interfaceName: o.interfaceName,
+        infoSource: typeof o.infoSource === 'string' ? o.infoSource.split(',').map((s: string) => s.trim()).filter(Boolean) : [],
+        linkState: o.linkState,
+        podInterfaceName: o.podInterfaceName,
+      };
+    }),
+    conditions: list(status.conditions).map(c => ({ type: String(obj(c).type), status: String(obj(c).status), message: obj(c).message })),
+  };
+}
+
+/** True when the VMI's domain has the interface plugged (`infoSource` contains `domain`, §8). */
+export function isPlugged(vmi: LiveVmi, name: string): boolean {
+  return vmi.interfaces.some(i => i.name === name && i.infoSource.includes('domain'));
+}
+
+/** True when the VMI still lists the interface in its spec or status (an unplug is not finished, §3, §8). */
+export function isListed(vmi: LiveVmi, name: string): boolean {
+  return vmi.specInterfaces.some(i => i.name === name) || vmi.interfaces.some(i => i.name === name);
+}
+
+/**
+ * Annotation recording how many interfaces the current VMI started with (`<vmi uid>:<count>`): KubeVirt reserves
+ * hot-plug ports at start (§7), and the VMI itself does not say which interfaces were plugged later.
+ */
+export const STARTED_INTERFACES_ANNOTATION = 'vm.novasphere.dev/started-interfaces';
+
+/** The interface count the running VMI started with, when recorded for this very VMI. */
+export function startedInterfaces(vm: LiveVm | undefined, vmi: LiveVmi | undefined): number | undefined {
+  const recorded = vm?.annotations[STARTED_INTERFACES_ANNOTATION];
+  const m = recorded ? /^(.+):(\d+)$/.exec(recorded) : null;
+  return m && vmi?.uid && m[1] === vmi.uid ? Number(m[2]) : undefined;
+}
+
+export function hasCondition(conditions: Array<{ type: string; status: string }>, type: string): boolean {
+  return conditions.some(c => c.type === type && c.status === 'True');
+}

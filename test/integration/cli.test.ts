@@ -1,0 +1,96 @@
+/** `wukong plan --live`, `wukong apply` and `wukong status`, as users run them, against the test API server. */
+import { join } from 'path';
+import { describeWithCluster, kubeConfigFor, testCluster } from './support/cluster';
+import { KubeVirtSimulator } from './support/kubevirt-simulator';
+import { ensureNamespace } from './support/objects';
+
+const DAY2 = join(__dirname, '..', '..', 'examples', 'wukong', 'day2');
+const f = (name: string) => join(DAY2, `${name}.yaml`);
+
+describeWithCluster('wukong plan --live / apply / status', () => {
+  const state = testCluster()!;
+  const kc = kubeConfigFor(state);
+  const sim = new KubeVirtSimulator(kc, { version: { major: 1, minor: 9 } });
+  const k = ['--kubeconfig', state.kubeconfig];
+  const run = async (args: string[]) => {
+    // The simulator runs in this process: let it work while the CLI waits.
+    const { spawn } = await import('child_process');
+    const { BIN, ROOT } = await import('../support/cli');
+    return new Promise<{ code: number; stdout: string; stderr: string }>(resolve => {
+      const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+      child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+      child.on('close', code => resolve({ code: code ?? -1, stdout, stderr }));
+    });
+  };
+
+  beforeAll(async () => {
+    await ensureNamespace(kc, 'default');
+    await sim.start();
+  });
+  afterAll(async () => {
+    await sim.stop();
+    expect(sim.failures).toEqual([]);
+  });
+
+  it('plans creating the VM when it does not exist, reading the KubeVirt version from the cluster', async () => {
+    const r = await run(['plan', f('0-before'), '--live', ...k]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('plan for default/my-vm  (KubeVirt v1.9, cluster; VM stopped)');
+    expect(r.stdout).toMatch(/VirtualMachine my-vm\s+create/);
+  });
+
+  it('applies it, waits, and shows each NIC attached with its MAC and IPs', async () => {
+    const r = await run(['apply', f('0-before'), '--wait', '--timeout', '60', ...k]);
+    expect(r.stderr).not.toMatch(/^error/m);
+    expect(r.code).toBe(0);
+    await sim.settle();
+    const s = await run(['status', 'my-vm', '-n', 'default', ...k]);
+    expect(s.code).toBe(0);
+    expect(s.stdout).toMatch(/^VirtualMachine default\/my-vm: runStrategy Always, Running/);
+    expect(s.stdout).toMatch(/eth0\s+[0-9a-f:]{17}\s+192\.168\.10\.5\s+eth0\s+attached\s+plugged; guest sees it as eth0/);
+  });
+
+  it('plans a bridge NIC as hotplug against the live VM, applies it in place and waits for the plug', async () => {
+    const plan = await run(['plan', f('2-add-bridge-nic'), '--live', ...k]);
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toMatch(/nic eth1\s+hotplug/);
+    const r = await run(['apply', f('2-add-bridge-nic'), '--wait', '--timeout', '60', ...k]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/eth1\s+[0-9a-f:]{17}\s+10\.0\.100\.5\s+eth1\s+attached/);
+    const json = JSON.parse((await run(['status', 'my-vm', '--json', ...k])).stdout);
+    expect(json.nics.map((n: { name: string; state: string }) => `${n.name}:${n.state}`)).toEqual(['default:attached', 'eth0:attached', 'eth1:attached']);
+  });
+
+  it('applies nothing for the seed\'s macvlan NIC without --allow-restart, and exits 3', async () => {
+    const before = JSON.parse((await run(['status', 'my-vm', '--json', ...k])).stdout);
+    const r = await run(['apply', f('1-add-macvlan-nic'), ...k]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('some changes need a restart and were not applied; re-run with --allow-restart');
+    const after = JSON.parse((await run(['status', 'my-vm', '--json', ...k])).stdout);
+    expect(after.nics).toEqual(before.nics);
+  });
+
+  it('rejects removing the primary NIC and exits 2 with nothing applied', async () => {
+    const r = await run(['apply', f('4-remove-primary'), ...k]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(/nic eth0\s+rejected/);
+    expect(r.stderr).toContain('rejected; nothing applied');
+  });
+
+  it('unplugs the NIC again and reports the API error of a broken cluster call as a field-named line', async () => {
+    const r = await run(['apply', f('3-remove-nic'), '--wait', ...k]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/nic eth1\s+unplug/);
+    await sim.settle();
+    const json = JSON.parse((await run(['status', 'my-vm', '--json', ...k])).stdout);
+    expect(json.nics.map((n: { name: string }) => n.name)).toEqual(['default', 'eth0']);
+    const denied = await run(['status', 'my-vm', '--kubeconfig', state.kubeconfig, '--context', 'restricted']);
+    expect(denied.code).toBe(1);
+    // The VM and its VMI are read together; whichever is refused first is reported, by the server's own message.
+    expect(denied.stderr).toMatch(/^error: HTTP 403: virtualmachine(instance)?s\.kubevirt\.io "my-vm" is forbidden: User "wukong-restricted" cannot get resource /);
+    expect(denied.stderr.split('\n')).toHaveLength(2);
+  });
+});
