@@ -38,7 +38,9 @@ const project = new typescript.TypeScriptProject({
   },
   peerDeps: ['cdk8s@^2.70.0', 'constructs@^10.4.0', '@pulumi/pulumi@~3.248.0'],
   deps: ['cdk8s-plus-28@^2.5.6', '@pulumi/kubernetes@^4.34.0', '@kubernetes/client-node@~1.4.0', 'ipaddr.js@^2.2.0', 'yaml@^2.8.0'],
-  devDeps: ['cdk8s-cli@^2.207.0', 'ajv@^8.17.0', 'ts-node@^10.9.2', '@types/ws@^8'],
+  devDeps: ['cdk8s-cli@^2.207.0', 'ajv@^8.17.0', 'ts-node@^10.9.2', '@types/ws@^8', '@grpc/grpc-js@^1.14.0', 'google-protobuf@^3.21.4'],
+  // Tests resolve `wukong-iac/pulumi` as a user's program does (the Pulumi example imports it).
+  tsconfigDev: { compilerOptions: { baseUrl: '..', paths: { 'wukong-iac/pulumi': ['src/pulumi'] } } },
   // ts-jest also transforms the ES-module-only Kubernetes client (and its ESM dependencies), which jest's CommonJS
   // mode cannot require on Node 20 (node-toolchain.md).
   jestOptions: {
@@ -51,6 +53,8 @@ const project = new typescript.TypeScriptProject({
       },
       transformIgnorePatterns: [ESM_PACKAGES],
       testPathIgnorePatterns: ['/node_modules/', '/lib/', '/dist/', '/test/integration/'],
+      // What a user's program imports, mapped to the sources (the Pulumi example is tested as written).
+      moduleNameMapper: { '^wukong-iac/pulumi$': '<rootDir>/src/pulumi' },
       coveragePathIgnorePatterns: ['/node_modules/', '/lib/', '/dist/', '/imports/', '/test/'],
     },
   },
@@ -60,7 +64,11 @@ const project = new typescript.TypeScriptProject({
 
 // Lets eslint's type-aware rules and editors see the examples (ts-jest compiles them when tests import them).
 new JsonFile(project, 'examples/tsconfig.json', {
-  obj: { extends: '../tsconfig.json', compilerOptions: { noEmit: true, rootDir: '..' }, include: ['**/*.ts'] },
+  obj: {
+    extends: '../tsconfig.json',
+    compilerOptions: { noEmit: true, rootDir: '..', baseUrl: '.', paths: { 'wukong-iac/pulumi': ['../src/pulumi'] } },
+    include: ['**/*.ts'],
+  },
 });
 
 const importTask = project.addTask('import', {
@@ -73,6 +81,13 @@ for (const crd of IMPORTED_CRDS) {
 // unrs-resolver (jest, eslint's import resolver) 1.13.0 lacks most platform bindings on the registry, and `npm ci`
 // refuses a lockfile with missing optional dependencies; 1.12.2 is complete.
 project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
+
+// The Pulumi example imports `wukong-iac/pulumi` like a user's program; examples/tsconfig.json maps it to the sources.
+project.tryFindObjectFile('.eslintrc.json')?.addOverride('settings.import/resolver.typescript', {
+  project: ['./tsconfig.json', './examples/tsconfig.json'],
+  alwaysTryTypes: true,
+  noWarnOnMultipleProjects: true,
+});
 
 // A one-line coverage summary instead of projen's per-file table.
 project.package.file.addOverride('jest.coverageReporters', ['json', 'lcov', 'clover', 'cobertura', 'text-summary']);
@@ -91,6 +106,7 @@ new JsonFile(project, 'test/integration/jest.config.json', {
     },
     transformIgnorePatterns: [ESM_PACKAGES],
     testTimeout: 180_000,
+    moduleNameMapper: { '^wukong-iac/pulumi$': '<rootDir>/src/pulumi' },
     reporters: ['default', ['jest-junit', { outputDirectory: 'test-reports', outputName: 'integration.xml' }]],
   },
 });

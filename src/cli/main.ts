@@ -1,10 +1,8 @@
 #!/usr/bin/env node
-import { apiStatusCode, describeApiError } from '../kube';
-import { applyCommand } from './apply-command';
 import { ParsedArgs, UsageError, parseArgs } from './args';
-import { Io, planCommand } from './plan-command';
-import { statusCommand } from './status-command';
+import type { Io } from './plan-command';
 import { synthDocuments, writeOutput } from './synth';
+import { apiStatusCode, describeApiError } from '../kube/api-errors';
 
 /** Exit codes shared by every command. */
 export const EXIT = { OK: 0, FAILED: 1, INVALID: 2, RESTART: 3 } as const;
@@ -66,9 +64,10 @@ export async function run(argv: string[], io: Io = STD_IO): Promise<number> {
     const args = parseArgs(rest, spec);
     switch (command) {
       case 'synth': return synth(args, io);
-      case 'plan': return await planCommand(args, io);
-      case 'apply': return await applyCommand(args, io);
-      default: return await statusCommand(args, io);
+      // Loaded on demand: only the cluster commands need the Kubernetes client.
+      case 'plan': return await (await import('./plan-command')).planCommand(args, io);
+      case 'apply': return await (await import('./apply-command')).applyCommand(args, io);
+      default: return await (await import('./status-command')).statusCommand(args, io);
     }
   } catch (e) {
     if (e instanceof UsageError) {

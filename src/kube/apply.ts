@@ -198,13 +198,21 @@ async function waitForDetach(cluster: Cluster, ns: string, name: string, nics: s
     + 'Run the same apply again to finish: it deletes them once KubeVirt has detached the NICs.');
 }
 
-async function waitForPlugs(cluster: Cluster, plan: Plan, ns: string, name: string, opts: ApplyOptions): Promise<void> {
-  const plugs = plan.entries.filter(e => e.subject === 'nic' && e.applies && (e.action === 'hotplug' || e.action === 'hotplug-via-migration')).map(e => e.name);
-  if (!plugs.length || !plan.running) return;
+/** Run strategies under which KubeVirt starts the VM by itself. */
+const STARTS = ['Always', 'RerunOnFailure', 'Once'];
+
+async function waitForPlugs(cluster: Cluster, plan: Plan, desired: ResolvedVm, opts: ApplyOptions): Promise<void> {
+  const { namespace: ns, name } = desired;
+  const created = plan.entries.some(e => e.subject === 'VirtualMachine' && e.action === 'create');
+  // A new VM that KubeVirt starts: wait for all its NICs; a running one: for the NICs being plugged.
+  const plugs = created
+    ? (STARTS.includes(desired.runStrategy) ? desired.nics.map(n => n.name) : [])
+    : plan.entries.filter(e => e.subject === 'nic' && e.applies && (e.action === 'hotplug' || e.action === 'hotplug-via-migration')).map(e => e.name);
+  if (!plugs.length || (!plan.running && !created)) return;
   let said = false;
   const state = async () => {
     const vmi = parseLiveVmi(await cluster.get(vmiRef(ns, name)));
-    if (!vmi?.running) return { pending: [], migration: false };
+    if (!vmi?.running) return { pending: created ? plugs : [], migration: false };
     return { pending: plugs.filter(n => !isPlugged(vmi, n)), migration: hasCondition(vmi.conditions, 'MigrationRequired') };
   };
   await waitFor(opts, `KubeVirt to plug ${plugs.join(', ')}`, async () => {
@@ -296,7 +304,7 @@ export async function applyVm(cluster: Cluster, input: LastApplied, opts: ApplyO
     const unplugged = plan.entries.filter(e => e.subject === 'nic' && e.action === 'unplug' && e.applies).map(e => e.name);
     await waitForDetach(cluster, ns, name, plan.running ? unplugged : [], opts);
   }
-  if (opts.wait) await waitForPlugs(cluster, plan, ns, name, opts);
+  if (opts.wait) await waitForPlugs(cluster, plan, desired, opts);
   const finalVm = await cluster.get(vmRef(ns, name));
   const finalVmi = await cluster.get(vmiRef(ns, name));
   const liveVm = parseLiveVm(finalVm);

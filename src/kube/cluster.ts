@@ -109,16 +109,22 @@ export class Cluster {
     }
   }
 
-  /** NADs in `namespace` that the VM owns (labelled with its name). */
+  /** NADs in `namespace` that the VM owns (labelled with its name); none without Multus. */
   public async ownedNads(namespace: string, vmName: string): Promise<any[]> {
-    const r = await this.custom.listNamespacedCustomObject({
-      group: 'k8s.cni.cncf.io',
-      version: 'v1',
-      plural: PLURALS.NetworkAttachmentDefinition,
-      namespace,
-      labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY},${VM_NAME_LABEL}=${vmName}`,
-    });
-    return r.items ?? [];
+    try {
+      const r = await this.custom.listNamespacedCustomObject({
+        group: 'k8s.cni.cncf.io',
+        version: 'v1',
+        plural: PLURALS.NetworkAttachmentDefinition,
+        namespace,
+        labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY},${VM_NAME_LABEL}=${vmName}`,
+      });
+      return r.items ?? [];
+    } catch (e) {
+      // No NetworkAttachmentDefinition resource: Multus is not installed, so there is nothing to own.
+      if (apiStatusCode(e) === 404) return [];
+      throw e;
+    }
   }
 
   /** Kube-OVN Subnets the VM owns (cluster-scoped, labelled with its name and namespace); none without Kube-OVN. */

@@ -10,7 +10,7 @@ const f = (name: string) => join(DAY2, `${name}.yaml`);
 describeWithCluster('wukong plan --live / apply / status', () => {
   const state = testCluster()!;
   const kc = kubeConfigFor(state);
-  const sim = new KubeVirtSimulator(kc, { version: { major: 1, minor: 9 } });
+  const sim = new KubeVirtSimulator(kc, { version: { major: 1, minor: 9 }, namespaces: ['default'] });
   const k = ['--kubeconfig', state.kubeconfig];
   const run = async (args: string[]) => {
     // The simulator runs in this process: let it work while the CLI waits.

@@ -6,7 +6,8 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { describeWithCluster, kubeConfigFor, testCluster } from './support/cluster';
 import { KubeVirtSimulator } from './support/kubevirt-simulator';
 import { ensureNamespace } from './support/objects';
-import { Cluster, JsonPatchOp, LastApplied, ObjectRef, PlanRejectedError, applyVm, deleteVm, vmRef } from '../../src';
+import { JsonPatchOp, LastApplied } from '../../src';
+import { ApplyTimeoutError, Cluster, ObjectRef, PlanRejectedError, applyVm, deleteVm, vmRef } from '../../src/kube';
 
 const NS = 'hotplug';
 
@@ -41,7 +42,7 @@ describeWithCluster('live NIC changes (apply engine + KubeVirt simulator v1.9)',
   const kc = kubeConfigFor(testCluster()!);
   const cluster = new HookedCluster(kc);
   const plain = Cluster.connect({ kubeconfigPath: testCluster()!.kubeconfig });
-  const sim = new KubeVirtSimulator(kc, { version: { major: 1, minor: 9 } });
+  const sim = new KubeVirtSimulator(kc, { version: { major: 1, minor: 9 }, namespaces: [NS] });
   const opts = { pollMs: 100, timeoutSeconds: 30, wait: true };
   const getVm = () => plain.get(vmRef(NS, 'web'));
   const getVmi = () => plain.get({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', namespace: NS, name: 'web' });
@@ -191,6 +192,20 @@ describeWithCluster('live NIC changes (apply engine + KubeVirt simulator v1.9)',
     const result = await applyVm(cluster, spec([ETH0, eth1, ETH2, eth3]), opts);
     expect(result.plan.entries.filter(e => e.action !== 'unchanged').map(e => `${e.action} ${e.name}`)).toEqual(['hotplug eth3']);
     expect(result.nics.find(n => n.name === 'eth3')?.state).toBe('attached');
+  });
+
+  it('times out clearly when KubeVirt does not detach in time, keeps the NAD, and a re-run finishes the job', async () => {
+    await sim.stop();
+    const eth1 = { ...ETH1, type: 'sriov', resourceName: 'intel.com/sriov_vfio' };
+    const eth3 = { name: 'eth3', vlanId: 40, ipConfig: { address: '10.3.0.5/24' } };
+    const attempt = applyVm(cluster, spec([ETH0, eth1, eth3]), { ...opts, timeoutSeconds: 2 });
+    await expect(attempt).rejects.toBeInstanceOf(ApplyTimeoutError);
+    await expect(attempt).rejects.toThrow(/eth2 still attached to hotplug\/web after 2 s; their NADs are kept\. Run the same apply again to finish/);
+    expect(await nadExists('eth2')).toBe(true);
+    await sim.start();
+    const result = await applyVm(cluster, spec([ETH0, eth1, eth3]), opts);
+    expect(result.plan.entries.filter(e => e.action !== 'unchanged').map(e => `${e.action} ${e.name}`)).toEqual([`nad-delete ${NS}/web-eth2-nad`]);
+    expect(await nadExists('eth2')).toBe(false);
   });
 
   it('deletes the VM, then its NADs and Secret once the VMI is gone', async () => {

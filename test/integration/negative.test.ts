@@ -8,7 +8,8 @@ import { join } from 'path';
 import { KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
 import { describeWithCluster, kubeConfigFor, testCluster } from './support/cluster';
 import { dryRunThenCreate, ensureNamespaces } from './support/objects';
-import { describeApiError, readWukong, renderVm } from '../../src';
+import { readWukong, renderVm } from '../../src';
+import { describeApiError } from '../../src/kube';
 import { wukong } from '../support/cli';
 import { Manifest } from '../support/manifests';
 

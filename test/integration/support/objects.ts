@@ -1,6 +1,6 @@
 /** Creating synthesized manifests on the test API server and reading them back. */
 import { KubeConfig, KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
-import { describeApiError } from '../../../src';
+import { describeApiError } from '../../../src/kube';
 import { Manifest } from '../../support/manifests';
 
 /** Creates a namespace unless it exists. */

@@ -1,0 +1,4 @@
+export * from './wukong-vm-resource';
+export * from './wukong-vm';
+export { wukongVmProvider, PROVIDER_IMPL_MODULE } from './vm-provider';
+export type { VmInputs, VmOutputs } from './vm-provider-impl';

@@ -1,0 +1,149 @@
+/**
+ * The dynamic provider of `WukongVmResource`, loaded by Pulumi's dynamic-provider host from the installed wukong-iac
+ * package (see vm-provider.ts). It plans and applies through the same code as `wukong apply`.
+ *
+ * Credentials are read here, at run time: the `kubeconfig` input (a Pulumi secret) for check/diff/create/update; for
+ * refresh and destroy, which only see stored outputs, `kubeconfigPath` or the ambient KUBECONFIG. They are never
+ * returned as outputs.
+ */
+import type * as pulumi from '@pulumi/pulumi';
+import { ApplyResult, Cluster, PlanRejectedError, applyVm, deleteVm, describeApiError, apiStatusCode, readLive } from '../kube';
+import {
+  LAST_APPLIED_ANNOTATION, LastApplied, MANIFEST_PATHS, NicStatus, PlanEntry, WukongSpec, WukongValidationError, decodeLastApplied,
+  nicStatuses, parseKubeVirtVersion, parseLiveVm, parseLiveVmi, resolveVm, stableStringify,
+} from '../model';
+
+/** Inputs of the dynamic resource (plain values, as the engine passes them). */
+export interface VmInputs {
+  readonly metadata: LastApplied['metadata'];
+  readonly spec: WukongSpec;
+  readonly kubeconfig?: string;
+  readonly kubeconfigPath?: string;
+  readonly context?: string;
+  readonly allowRestart?: boolean;
+  readonly wait?: boolean;
+  readonly timeoutSeconds?: number;
+  readonly kubevirtVersion?: string;
+  readonly manageOwnedObjects?: boolean;
+}
+
+/** Outputs: the inputs but the kubeconfig, plus what the last apply did and where each NIC stands. */
+export interface VmOutputs extends Omit<VmInputs, 'kubeconfig'> {
+  readonly uid: string;
+  readonly plan: Array<Pick<PlanEntry, 'subject' | 'name' | 'action' | 'reason' | 'applies'>>;
+  readonly restartRequired: boolean;
+  readonly nics: NicStatus[];
+}
+
+/** Input fields whose change means an update (the rest only shape how it is done). */
+const DIFFED = ['metadata', 'spec', 'allowRestart', 'kubevirtVersion', 'manageOwnedObjects', 'kubeconfigPath', 'context'] as const;
+
+function clusterFor(props: Partial<VmInputs>): Cluster {
+  return Cluster.connect({ kubeconfig: props.kubeconfig, kubeconfigPath: props.kubeconfigPath, context: props.context });
+}
+
+function withDefaults(inputs: VmInputs): VmInputs {
+  return { ...inputs, metadata: { ...inputs.metadata, namespace: inputs.metadata.namespace ?? 'default' } };
+}
+
+/** Turns errors into messages the engine prints: never a stack, never credentials. */
+function explain(e: unknown): Error {
+  if (e instanceof PlanRejectedError || e instanceof WukongValidationError) return new Error(e.message);
+  if (apiStatusCode(e) !== undefined) return new Error(describeApiError(e).join('\n'));
+  return new Error((e as Error)?.message ?? String(e));
+}
+
+/** Outputs travel as protobuf Structs, which reject `undefined`: keep only JSON values. */
+function plain<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value));
+}
+
+function outputsOf(inputs: VmInputs, result: ApplyResult): VmOutputs {
+  const { kubeconfig, __provider, ...rest } = inputs as VmInputs & { __provider?: string };
+  void kubeconfig;
+  void __provider;
+  return plain({
+    ...rest,
+    uid: result.vm?.metadata?.uid ?? '',
+    plan: result.plan.entries.map(({ subject, name, action, reason, applies }) => ({ subject, name, action, reason, applies })),
+    restartRequired: result.restartRequired,
+    nics: result.nics,
+  });
+}
+
+async function apply(inputs: VmInputs): Promise<VmOutputs> {
+  const i = withDefaults(inputs);
+  const version = i.kubevirtVersion ? parseKubeVirtVersion(i.kubevirtVersion) : undefined;
+  try {
+    const result = await applyVm(clusterFor(i), { metadata: i.metadata, spec: i.spec }, {
+      allowRestart: i.allowRestart,
+      wait: i.wait,
+      timeoutSeconds: i.timeoutSeconds,
+      kubevirtVersion: version,
+      manageOwnedObjects: i.manageOwnedObjects ?? true,
+    });
+    return outputsOf(i, result);
+  } catch (e) {
+    throw explain(e);
+  }
+}
+
+export async function check(_olds: VmInputs, news: VmInputs): Promise<pulumi.dynamic.CheckResult> {
+  const { issues } = resolveVm(news.metadata, news.spec, MANIFEST_PATHS);
+  const failures = issues.filter(i => i.severity === 'error').map(i => ({ property: i.path, reason: i.message }));
+  if (news.kubevirtVersion !== undefined && !parseKubeVirtVersion(news.kubevirtVersion)) {
+    failures.push({ property: 'kubevirtVersion', reason: `'${news.kubevirtVersion}' is not a version like v1.6` });
+  }
+  return failures.length ? { inputs: news, failures } : { inputs: news };
+}
+
+export async function diff(_id: string, olds: VmOutputs, news: VmInputs): Promise<pulumi.dynamic.DiffResult> {
+  const o = withDefaults(olds as VmInputs);
+  const n = withDefaults(news);
+  const replaces = (['name', 'namespace'] as const).filter(k => o.metadata[k] !== n.metadata[k]).map(k => `metadata.${k}`);
+  const changes = DIFFED.some(k => stableStringify(o[k] ?? null) !== stableStringify(n[k] ?? null));
+  // NIC changes are in-place updates (hot-plug, unplug, or reported restart-required); only a new identity replaces.
+  return { changes: changes || replaces.length > 0, replaces, deleteBeforeReplace: false };
+}
+
+export async function create(inputs: VmInputs): Promise<pulumi.dynamic.CreateResult> {
+  const outs = await apply(inputs);
+  return { id: `${outs.metadata.namespace}/${outs.metadata.name}`, outs };
+}
+
+export async function update(_id: string, _olds: VmOutputs, news: VmInputs): Promise<pulumi.dynamic.UpdateResult> {
+  return { outs: await apply(news) };
+}
+
+export async function read(id: string, props: VmOutputs): Promise<pulumi.dynamic.ReadResult> {
+  const [namespace, name] = id.split('/');
+  try {
+    const live = await readLive(clusterFor(props), namespace, name, false);
+    const vm = parseLiveVm(live.vm);
+    if (!vm) return {};
+    const applied = decodeLastApplied(vm.annotations[LAST_APPLIED_ANNOTATION]);
+    const { uid: _uid, plan: _plan, restartRequired: _rr, nics: _nics, ...options } = props;
+    // What is live is what the next diff compares with (pulumi/pulumi#21315): the last applied spec.
+    const inputs = applied ? { ...options, metadata: applied.metadata, spec: applied.spec } : undefined;
+    const restartRequired = vm.conditions.some(c => c.type === 'RestartRequired' && c.status === 'True');
+    return plain({
+      id,
+      props: { ...props, ...(inputs ?? {}), uid: vm.uid ?? props.uid, restartRequired, nics: nicStatuses(vm, parseLiveVmi(live.vmi)) },
+      inputs,
+    });
+  } catch (e) {
+    throw explain(e);
+  }
+}
+
+async function remove(id: string, props: VmOutputs): Promise<void> {
+  const [namespace, name] = id.split('/');
+  try {
+    const manageOwnedObjects = props.manageOwnedObjects ?? true;
+    await deleteVm(clusterFor(props), namespace, name, { manageOwnedObjects, timeoutSeconds: props.timeoutSeconds });
+  } catch (e) {
+    throw explain(e);
+  }
+}
+
+export { remove as delete };

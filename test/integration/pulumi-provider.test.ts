@@ -1,0 +1,204 @@
+/**
+ * The Pulumi provider through the real @pulumi/pulumi dynamic-provider host over gRPC, exactly as the engine drives it
+ * (conventions.md §C layer 3), against the test API server with the KubeVirt simulator.
+ */
+import { ChildProcess, spawn } from 'child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import * as grpc from '@grpc/grpc-js';
+import * as pulumi from '@pulumi/pulumi';
+import { Struct } from 'google-protobuf/google/protobuf/struct_pb';
+import { describeWithCluster, kubeConfigFor, testCluster } from './support/cluster';
+import { KubeVirtSimulator } from './support/kubevirt-simulator';
+import { ensureNamespace } from './support/objects';
+import { Cluster, vmRef } from '../../src/kube';
+import { wukongVmProvider } from '../../src/pulumi';
+
+/* eslint-disable @typescript-eslint/no-require-imports */ // generated gRPC stubs without type declarations
+const { ResourceProviderClient } = require('@pulumi/pulumi/proto/provider_grpc_pb');
+const providerPb = require('@pulumi/pulumi/proto/provider_pb');
+const { Empty } = require('google-protobuf/google/protobuf/empty_pb');
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+const ROOT = join(__dirname, '..', '..');
+const NS = 'pulumi-it';
+const URN = 'urn:pulumi:stack::project::pulumi-nodejs:dynamic/wukong:VirtualMachine::web';
+
+const MGMT = { name: 'mgmt', vlanId: 10, ipConfig: { address: '10.10.0.11/24', gateway: '10.10.0.1' } };
+const DATA = { name: 'data', vlanId: 20, ipConfig: { address: '10.20.0.11/24' } };
+const STORAGE = { name: 'storage', vlanId: 200, mtu: 9000, ipConfig: { address: '192.168.200.11/24' } };
+
+function call<T>(client: any, method: string, req: unknown): Promise<T> {
+  return new Promise((resolve, reject) => client[method](req, (err: grpc.ServiceError | null, resp: T) => (err ? reject(err) : resolve(resp))));
+}
+
+describeWithCluster('the Pulumi provider over gRPC (dynamic-provider host)', () => {
+  const state = testCluster()!;
+  const kc = kubeConfigFor(state);
+  const kubeconfig = readFileSync(state.kubeconfig, 'utf8');
+  const sim = new KubeVirtSimulator(kc, { version: { major: 1, minor: 9 }, namespaces: [NS] });
+  const cluster = Cluster.connect({ kubeconfigPath: state.kubeconfig });
+  const program = mkdtempSync(join(tmpdir(), 'wukong-pulumi-program-'));
+  let host: ChildProcess;
+  let client: any;
+  let providerText: string;
+  const seen: string[] = [];
+
+  const news = (networks: object[], extra: object = {}) => ({
+    __provider: providerText, metadata: { name: 'web', namespace: NS }, spec: { cpu: 2, memory: '4Gi', networks }, kubeconfig, wait: true, timeoutSeconds: 60, ...extra,
+  });
+  const struct = (o: object) => Struct.fromJavaScript(o as any);
+  const record = (o: unknown) => {
+    seen.push(JSON.stringify(o));
+    return o;
+  };
+
+  async function check(inputs: object) {
+    const req = new providerPb.CheckRequest();
+    req.setUrn(URN);
+    req.setOlds(struct({}));
+    req.setNews(struct(inputs));
+    const resp: any = await call(client, 'check', req);
+    const failures = resp.getFailuresList().map((f: any) => ({ property: f.getProperty(), reason: f.getReason() }));
+    return { inputs: resp.getInputs()?.toJavaScript(), failures };
+  }
+  async function diff(olds: object, inputs: object) {
+    const req = new providerPb.DiffRequest();
+    req.setId(`${NS}/web`);
+    req.setUrn(URN);
+    req.setOlds(struct(olds));
+    req.setNews(struct(inputs));
+    const resp: any = await call(client, 'diff', req);
+    return { changes: resp.getChanges(), replaces: resp.getReplacesList() };
+  }
+  async function update(olds: object, inputs: object) {
+    const req = new providerPb.UpdateRequest();
+    req.setId(`${NS}/web`);
+    req.setUrn(URN);
+    req.setOlds(struct(olds));
+    req.setNews(struct(inputs));
+    return record((await call<any>(client, 'update', req)).getProperties().toJavaScript()) as any;
+  }
+
+  beforeAll(async () => {
+    await ensureNamespace(kc, NS);
+    await sim.start();
+    // The program directory: wukong-iac installed (a link to this repository, built by the test task).
+    mkdirSync(join(program, 'node_modules'));
+    symlinkSync(ROOT, join(program, 'node_modules', 'wukong-iac'), 'dir');
+    // As pulumi.dynamic.Resource does: the closure over the provider object itself.
+    const provider = wukongVmProvider;
+    providerText = (await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true })).text;
+    // KUBECONFIG is what refresh and destroy use: they only see stored outputs, which never hold credentials.
+    host = spawn(process.execPath, [require.resolve('@pulumi/pulumi/cmd/dynamic-provider'), '127.0.0.1:1'], {
+      cwd: program, env: { ...process.env, KUBECONFIG: state.kubeconfig }, stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const port = await new Promise<string>((resolve, reject) => {
+      host.stdout!.once('data', (d: Buffer) => resolve(d.toString().split('\n')[0].trim()));
+      host.once('exit', code => reject(new Error(`dynamic-provider host exited (${code})`)));
+    });
+    client = new ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+    const configure = new providerPb.ConfigureRequest();
+    configure.setArgs(struct({}));
+    await call(client, 'configure', configure);
+  });
+
+  afterAll(async () => {
+    client?.close();
+    host?.kill('SIGKILL');
+    await sim.stop();
+    rmSync(program, { recursive: true, force: true });
+    expect(sim.failures).toEqual([]);
+  });
+
+  let outs: any;
+
+  it('reports every validation problem as a check failure with its property path', async () => {
+    const result = await check(news([{ name: 'mgmt', vlanId: 4095 }, { name: 'mgmt', ipConfig: { address: '10.0.0.300/24' } }]));
+    expect(result.failures).toEqual([
+      { property: 'spec.networks[1].name', reason: expect.stringMatching(/^'mgmt' is already used by spec.networks\[0\].name/) },
+      { property: 'spec.networks[0].vlanId', reason: '4095 is out of range 1..4094' },
+      { property: 'spec.networks[1].ipConfig.address', reason: expect.stringMatching(/^'10.0.0.300\/24' is not an address in CIDR form/) },
+    ]);
+    expect((await check(news([MGMT, DATA]))).failures).toEqual([]);
+  });
+
+  it('creates a 2-NIC VM, with outputs that never hold the kubeconfig', async () => {
+    const req = new providerPb.CreateRequest();
+    req.setUrn(URN);
+    req.setProperties(struct(news([MGMT, DATA])));
+    const resp: any = await call(client, 'create', req);
+    expect(resp.getId()).toBe(`${NS}/web`);
+    outs = record(resp.getProperties().toJavaScript());
+    expect(outs.kubeconfig).toBeUndefined();
+    expect(outs.nics.map((n: { name: string; state: string }) => `${n.name}:${n.state}`)).toEqual(['default:attached', 'mgmt:attached', 'data:attached']);
+    expect(outs.uid).toBe((await cluster.get(vmRef(NS, 'web'))).metadata.uid);
+  });
+
+  it('diffs an added NIC as an update without replacement, and hot-plugs it in place', async () => {
+    expect(await diff(outs, news([MGMT, DATA, STORAGE]))).toEqual({ changes: providerPb.DiffResponse.DiffChanges.DIFF_SOME, replaces: [] });
+    const before = await cluster.get(vmRef(NS, 'web'));
+    const after = await update(outs, news([MGMT, DATA, STORAGE]));
+    const vm = await cluster.get(vmRef(NS, 'web'));
+    expect(vm.metadata.uid).toBe(before.metadata.uid);
+    expect(after.uid).toBe(outs.uid);
+    expect(after.plan.find((e: { name: string }) => e.name === 'storage')).toMatchObject({ action: 'hotplug', applies: true });
+    expect(after.nics.find((n: { name: string }) => n.name === 'storage')).toMatchObject({ state: 'attached', ipAddresses: ['192.168.200.11'] });
+    expect(after.restartRequired).toBe(false);
+    outs = after;
+  });
+
+  it('reads the live VM back (refresh) with per-NIC state and the last applied spec as inputs', async () => {
+    await sim.settle();
+    const req = new providerPb.ReadRequest();
+    req.setId(`${NS}/web`);
+    req.setUrn(URN);
+    req.setProperties(struct({ ...outs, __provider: providerText }));
+    const resp: any = await call(client, 'read', req);
+    const props = record(resp.getProperties().toJavaScript()) as any;
+    expect(props.nics.map((n: { name: string }) => n.name)).toEqual(['default', 'mgmt', 'data', 'storage']);
+    expect(resp.getInputs().toJavaScript().spec.networks.map((n: { name: string }) => n.name)).toEqual(['mgmt', 'data', 'storage']);
+    expect(props.kubeconfig).toBeUndefined();
+  });
+
+  it('diffs a removed NIC as an update, and unplugs it (state: absent) with its NAD deleted after detach', async () => {
+    expect((await diff(outs, news([MGMT, DATA]))).replaces).toEqual([]);
+    outs = await update(outs, news([MGMT, DATA]));
+    expect(outs.plan.filter((e: { action: string }) => e.action !== 'unchanged').map((e: any) => `${e.action} ${e.name}`))
+      .toEqual([`secret-update ${NS}/web-cloudinit`, 'unplug storage', `nad-delete ${NS}/web-storage-nad`]);
+    expect(await cluster.ownedNads(NS, 'web')).toHaveLength(2);
+  });
+
+  it('replaces only for a new name or namespace', async () => {
+    const renamed = { ...news([MGMT, DATA]), metadata: { name: 'web2', namespace: NS } };
+    expect((await diff(outs, renamed)).replaces).toEqual(['metadata.name']);
+    expect(await diff(outs, news([MGMT, DATA]))).toEqual({ changes: providerPb.DiffResponse.DiffChanges.DIFF_NONE, replaces: [] });
+  });
+
+  it('fails an update the plan rejects with the reason as the gRPC error, and applies nothing', async () => {
+    const gen = (await cluster.get(vmRef(NS, 'web'))).metadata.generation;
+    await expect(update(outs, news([DATA]))).rejects.toMatchObject({ code: grpc.status.UNKNOWN, details: expect.stringMatching(/nic mgmt: the primary NIC is never removed/) });
+    expect((await cluster.get(vmRef(NS, 'web'))).metadata.generation).toBe(gen);
+  });
+
+  it('deletes the VM and what it owns (with the ambient KUBECONFIG)', async () => {
+    const req = new providerPb.DeleteRequest();
+    req.setId(`${NS}/web`);
+    req.setUrn(URN);
+    req.setProperties(struct({ ...outs, __provider: providerText }));
+    await call(client, 'delete', req);
+    expect(await cluster.get(vmRef(NS, 'web'))).toBeUndefined();
+    expect(await cluster.ownedNads(NS, 'web')).toEqual([]);
+  });
+
+  it('never carries the kubeconfig or its token in the provider text or any output', async () => {
+    const info: any = await call(client, 'getPluginInfo', new Empty());
+    expect(info.getVersion()).toMatch(/^3\.248\./);
+    const token = state.adminToken;
+    for (const text of [providerText, ...seen]) {
+      expect(text).not.toContain(token);
+      expect(text).not.toContain('insecure-skip-tls-verify');
+    }
+  });
+});

@@ -1,0 +1,82 @@
+import * as pulumi from '@pulumi/pulumi';
+import { recordingMocks, Registration, valueOf } from './mocks';
+import { MANIFEST_PATHS, renderVm } from '../../src';
+import { PROVIDER_IMPL_MODULE, WukongVm } from '../../src/pulumi';
+
+const METADATA = { name: 'web', namespace: 'prod' };
+const SPEC = {
+  networks: [
+    { name: 'mgmt', type: 'bridge' as const, vlanId: 10, ipConfig: { address: '10.10.0.11/24', gateway: '10.10.0.1' } },
+    { name: 'data', type: 'bridge' as const, vlanId: 20, ipConfig: { address: '10.20.0.11/24' } },
+  ],
+};
+const KUBECONFIG = 'apiVersion: v1\nkind: Config\nusers:\n- name: admin\n  user:\n    token: s3cr3t-t0ken-do-not-leak\n';
+
+let registrations: Registration[];
+beforeEach(async () => {
+  registrations = await recordingMocks();
+});
+
+async function settle(vm: WukongVm): Promise<void> {
+  await valueOf(pulumi.all([vm.uid, vm.ownedObjects.urn]));
+  await new Promise(r => setTimeout(r, 50));
+}
+
+function one(type: string): Registration {
+  const found = registrations.filter(r => r.type === type);
+  if (found.length !== 1) throw new Error(`${found.length} registrations of ${type}: ${registrations.map(r => r.type).join(', ')}`);
+  return found[0];
+}
+
+describe('WukongVm (Pulumi component)', () => {
+  it('creates the owned NADs and Secret from the model, and the VM after them', async () => {
+    const vm = new WukongVm('web', { metadata: METADATA, spec: SPEC });
+    await settle(vm);
+    const group = one('kubernetes:yaml/v2:ConfigGroup');
+    const model = renderVm(METADATA, SPEC, MANIFEST_PATHS);
+    expect(group.inputs.objs).toEqual(JSON.parse(JSON.stringify([...model.nads, model.secret])));
+    const dynamic = one('pulumi-nodejs:dynamic/wukong:VirtualMachine');
+    expect(dynamic.name).toBe('web');
+    expect(dynamic.inputs).toMatchObject({ metadata: METADATA, spec: JSON.parse(JSON.stringify(SPEC)), manageOwnedObjects: false });
+    expect(dynamic.dependencies).toContain(group.urn);
+    expect(one('wukong:index:WukongVm').urn).toBe(dynamic.parent);
+    expect(await valueOf(vm.uid)).toBe('mock-uid');
+  });
+
+  it('serializes a tiny provider that loads its implementation at run time and captures no credentials', async () => {
+    const vm = new WukongVm('web', { metadata: METADATA, spec: SPEC, kubeconfig: pulumi.secret(KUBECONFIG) });
+    await settle(vm);
+    const provider: string = one('pulumi-nodejs:dynamic/wukong:VirtualMachine').inputs.__provider;
+    expect(provider).toContain(PROVIDER_IMPL_MODULE);
+    expect(provider.length).toBeLessThan(4000);
+    expect(provider).not.toContain('s3cr3t');
+    expect(JSON.stringify(registrations.filter(r => r.type !== 'pulumi:providers:kubernetes').map(r => ({ ...r, inputs: { ...r.inputs, kubeconfig: undefined } }))))
+      .not.toContain('s3cr3t');
+  });
+
+  it('gives the owned objects a kubernetes provider made from the kubeconfig', async () => {
+    const vm = new WukongVm('web', { metadata: METADATA, spec: SPEC, kubeconfig: KUBECONFIG });
+    await settle(vm);
+    const provider = one('pulumi:providers:kubernetes');
+    expect(provider.name).toBe('web-k8s');
+    expect(one('kubernetes:yaml/v2:ConfigGroup').provider).toContain(provider.urn);
+  });
+
+  it('fails at once, naming every bad field, when the spec is known', () => {
+    expect(() => new WukongVm('bad', { metadata: METADATA, spec: { networks: [{ name: 'eth0', vlanId: 4095, mtu: 10 }] } }))
+      .toThrow(/spec.networks\[0\].vlanId: 4095 is out of range 1..4094\n\s+spec.networks\[0\].mtu: 10 is out of range 68..65535/);
+    expect(registrations.filter(r => r.type !== 'wukong:index:WukongVm')).toEqual([]);
+  });
+});
+
+describe('the Pulumi example program', () => {
+  it.each([[false, ['mgmt', 'data']], [true, ['mgmt', 'data', 'storage']]])('with storageNic=%s has the NICs %j', async (storage, nics) => {
+    pulumi.runtime.setAllConfig({ 'project:storageNic': String(storage) });
+    await jest.isolateModulesAsync(async () => {
+      const program = await import('../../examples/pulumi/index');
+      await valueOf(program.uid);
+    });
+    const vm = one('pulumi-nodejs:dynamic/wukong:VirtualMachine');
+    expect(vm.inputs.spec.networks.map((n: { name: string }) => n.name)).toEqual(nics);
+  });
+});
