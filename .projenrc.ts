@@ -38,7 +38,7 @@ const project = new typescript.TypeScriptProject({
   },
   peerDeps: ['cdk8s@^2.70.0', 'constructs@^10.4.0', '@pulumi/pulumi@~3.248.0'],
   deps: ['cdk8s-plus-28@^2.5.6', '@pulumi/kubernetes@^4.34.0', '@kubernetes/client-node@~1.4.0', 'ipaddr.js@^2.2.0', 'yaml@^2.8.0'],
-  devDeps: ['cdk8s-cli@^2.207.0', 'ajv@^8.17.0', 'ts-node@^10.9.2', '@types/ws@^8', '@grpc/grpc-js@^1.14.0', 'google-protobuf@^3.21.4'],
+  devDeps: ['cdk8s-cli@^2.207.0', 'ajv@^8.17.0', 'ts-node@^10.9.2', '@types/ws@^8', '@grpc/grpc-js@^1.14.0', 'google-protobuf@^3.21.4', 'fast-check@^4'],
   // Tests resolve `wukong-iac/pulumi` as a user's program does (the Pulumi example imports it).
   tsconfigDev: { compilerOptions: { baseUrl: '..', paths: { 'wukong-iac/pulumi': ['src/pulumi'] } } },
   // ts-jest also transforms the ES-module-only Kubernetes client (and its ESM dependencies), which jest's CommonJS
@@ -58,7 +58,7 @@ const project = new typescript.TypeScriptProject({
       coveragePathIgnorePatterns: ['/node_modules/', '/lib/', '/dist/', '/imports/', '/test/'],
     },
   },
-  eslintOptions: { dirs: ['src'], devdirs: ['test', 'examples', 'projenrc'] },
+  eslintOptions: { dirs: ['src'], devdirs: ['test', 'examples', 'bench', 'projenrc'] },
   gitignore: ['/dist/', '/.tmp/', '/bench/results/*.tmp.json'],
 });
 
@@ -69,6 +69,11 @@ new JsonFile(project, 'examples/tsconfig.json', {
     compilerOptions: { noEmit: true, rootDir: '..', baseUrl: '.', paths: { 'wukong-iac/pulumi': ['../src/pulumi'] } },
     include: ['**/*.ts'],
   },
+});
+
+// The benchmarks are run with ts-node (transpile only) and linted like the tests.
+new JsonFile(project, 'bench/tsconfig.json', {
+  obj: { extends: '../tsconfig.json', compilerOptions: { noEmit: true, rootDir: '..' }, include: ['**/*.ts'] },
 });
 
 const importTask = project.addTask('import', {
@@ -126,6 +131,14 @@ const integration = project.addTask('test:integration', {
 });
 integration.prependSpawn(testEnv);
 project.testTask.insertStep(2, { spawn: integration.name });
+
+// `npm run bench`: a report (table + bench/results/*.json), never a pass/fail test; needs the test API server.
+const bench = project.addTask('bench', {
+  description: 'Fleet synth, CLI synth, planner and apply-efficiency benchmarks, as ratios against in-run baselines',
+  exec: 'ts-node --transpile-only bench/run.ts',
+  receiveArgs: true,
+});
+bench.prependSpawn(testEnv);
 
 project.addTask('synth:examples', {
   description: 'Synthesize every example into dist/ (same as `npx cdk8s synth`)',

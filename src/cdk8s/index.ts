@@ -5,3 +5,4 @@ export * from './route';
 export * from './multi-nic';
 export * from './wukong-nic';
 export * from './wukong-vm';
+export * from './wukong-rbac';

@@ -14,6 +14,12 @@ import { Nad } from './nad';
 import { IRouteTarget, Route, RouteProps } from './route';
 import { WukongNic } from './wukong-nic';
 
+/** A VM's spec resolved, with the warnings of that resolution. */
+interface Resolution {
+  readonly vm: ResolvedVm;
+  readonly warnings: Issue[];
+}
+
 /** Context key: set to `false` on the app to keep `WukongVm` from printing its warnings at synth. */
 export const PRINT_WARNINGS_CONTEXT = 'wukong:printWarnings';
 
@@ -70,9 +76,11 @@ export class WukongVm extends Construct implements IRouteTarget {
   private readonly _networks: NetworkConfig[] = [];
   private readonly _routes: Route[] = [];
   private readonly _nics = new Map<string, WukongNic>();
+  /** The current networks and routes, resolved (with their warnings); reset when either changes. */
+  private _resolution?: Resolution;
+  /** Rendered from `_resolution` on demand: adding NICs one by one resolves each step but renders once. */
   private _rendered?: RenderedVm;
   private _warningsPrinted = false;
-  private lastWarnings: Issue[] = [];
 
   public constructor(scope: Construct, id: string, props: WukongVmProps = {}) {
     super(scope, id);
@@ -82,8 +90,20 @@ export class WukongVm extends Construct implements IRouteTarget {
     this.meta = { name: this.name, namespace: this.namespace, labels, annotations };
     this.spec = spec;
     // Report every problem of the props at once, before adding NICs one by one.
-    throwIfErrors(this.subject, resolveVm(this.meta, { ...spec, networks }).issues);
-    for (const n of networks ?? []) this.addNic(n);
+    const all = resolveVm(this.meta, { ...spec, networks });
+    throwIfErrors(this.subject, all.issues);
+    if (all.vm!.networkDataDelivery === 'inline') {
+      // Rendering checks inline's size limit: add (resolve and render) NIC by NIC, so the NIC that crosses it throws.
+      for (const n of networks ?? []) this.addNic(n);
+    } else {
+      // The spec is valid, so each of its prefixes is, and a NIC resolves the same in any of them (its MAC, NAD and
+      // addresses do not depend on the NICs after it): add the NICs one by one from this single resolution.
+      const resolution = { vm: all.vm!, warnings: all.issues.filter(i => i.severity === 'warning') };
+      (networks ?? []).forEach((n, i) => {
+        this.requireSharedNetworks(n, i);
+        this.commitNic(n, i, resolution);
+      });
+    }
     const first = this.render();
     this.apiObject = new VirtualMachine(this, 'Resource', {
       metadata: first.virtualMachine.metadata,
@@ -120,22 +140,9 @@ export class WukongVm extends Construct implements IRouteTarget {
    * `nadName` or comes from `MultiNic.nic()`. Throws with every problem of the resulting spec.
    */
   public addNic(nic: NetworkConfig): WukongNic {
-    if (nic.sharedBy !== undefined) {
-      const shared = AppRegistry.of(this).sharedNetworksNamed(nic.sharedBy);
-      if (!shared) {
-        throw new WukongValidationError(this.subject, [{
-          severity: 'error', path: `networks[${this._networks.length}].sharedBy`, message: `no MultiNic named '${nic.sharedBy}' in this app; create it first`,
-        }]);
-      }
-      shared.attachTo(this.namespace);
-    }
-    const vm = this.resolveOrThrow([...this._networks, nic], this._routes.map(r => r));
-    throwIfErrors(this.subject, AppRegistry.of(this).inventory.addVm(vm, this.node.path));
-    this._networks.push(nic);
-    this._rendered = undefined;
-    const resolved = vm.nics.find(n => n.name === nic.name)!;
-    this.addOwnedObjects(vm, resolved, nic);
-    return this.nic(nic.name)!;
+    const index = this._networks.length;
+    this.requireSharedNetworks(nic, index);
+    return this.commitNic(nic, index, this.resolveOrThrow([...this._networks, nic], this._routes.map(r => r)));
   }
 
   /** Adds a static route on the NIC called `nic`. */
@@ -146,8 +153,8 @@ export class WukongVm extends Construct implements IRouteTarget {
   /** The rendered manifests (plain JSON), exactly what synth writes. */
   public render(): RenderedVm {
     if (!this._rendered) {
-      const vm = this.resolveOrThrow(this._networks, this._routes);
-      this._rendered = renderResolvedVm(vm, this.lastWarnings);
+      const { vm, warnings } = this.resolution;
+      this._rendered = renderResolvedVm(vm, warnings);
     }
     return this._rendered;
   }
@@ -167,6 +174,7 @@ export class WukongVm extends Construct implements IRouteTarget {
   /** @internal */
   public _registerRoute(route: Route): void {
     this._routes.push(route);
+    this._resolution = undefined;
     this._rendered = undefined;
   }
 
@@ -175,16 +183,50 @@ export class WukongVm extends Construct implements IRouteTarget {
     return this.resolved.nics.find(n => n.name === name);
   }
 
+  /** A NIC from a MultiNic: that MultiNic must exist, and its NADs are created in this VM's namespace. */
+  private requireSharedNetworks(nic: NetworkConfig, index: number): void {
+    if (nic.sharedBy === undefined) return;
+    const shared = AppRegistry.of(this).sharedNetworksNamed(nic.sharedBy);
+    if (!shared) {
+      throw new WukongValidationError(this.subject, [{
+        severity: 'error', path: `networks[${index}].sharedBy`, message: `no MultiNic named '${nic.sharedBy}' in this app; create it first`,
+      }]);
+    }
+    shared.attachTo(this.namespace);
+  }
+
+  /**
+   * Adds `nic`, `networks[index]`, given a valid resolution of a spec whose networks start with the current ones and
+   * then `nic`: claims its MAC and IPs, creates its NAD and Subnet. `resolution` becomes the VM's, rendered on demand.
+   */
+  private commitNic(nic: NetworkConfig, index: number, resolution: Resolution): WukongNic {
+    const { vm } = resolution;
+    // The app-wide inventory sees the VM as it is with this NIC: the pod network and networks[0..index].
+    throwIfErrors(this.subject, AppRegistry.of(this).inventory.addVm({ ...vm, nics: vm.nics.filter(n => n.index <= index) }, this.node.path));
+    this._networks.push(nic);
+    this._resolution = resolution;
+    this._rendered = undefined;
+    const resolved = vm.nics.find(n => n.name === nic.name)!;
+    this.addOwnedObjects(vm, resolved, nic);
+    this.checkInlineLimit();
+    return this.nic(nic.name)!;
+  }
+
   private get subject(): string {
     return `WukongVm '${this.node.path}'`;
   }
 
   private get resolved(): ResolvedVm {
-    return this.render().vm;
+    return this.resolution.vm;
+  }
+
+  private get resolution(): Resolution {
+    if (!this._resolution) this._resolution = this.resolveOrThrow(this._networks, this._routes);
+    return this._resolution;
   }
 
   /** The spec with routes from `Route` constructs merged into their NICs. */
-  private resolveOrThrow(networks: NetworkConfig[], routes: Array<Pick<Route, 'nic' | 'toConfig'>>): ResolvedVm {
+  private resolveOrThrow(networks: NetworkConfig[], routes: Array<Pick<Route, 'nic' | 'toConfig'>>): Resolution {
     const extra = (nic: string) => routes.filter(r => r.nic === nic).map(r => r.toConfig());
     const podName = this.spec.podNetwork?.name ?? 'default';
     const spec: WukongSpec = {
@@ -194,8 +236,7 @@ export class WukongVm extends Construct implements IRouteTarget {
     };
     const { vm, issues } = resolveVm(this.meta, spec);
     throwIfErrors(this.subject, issues);
-    this.lastWarnings = issues.filter(i => i.severity === 'warning');
-    return vm!;
+    return { vm: vm!, warnings: issues.filter(i => i.severity === 'warning') };
   }
 
   private addOwnedObjects(vm: ResolvedVm, nic: ResolvedNic, input: NetworkConfig): void {
@@ -207,11 +248,20 @@ export class WukongVm extends Construct implements IRouteTarget {
       resourceName: nic.nad.resourceName,
       labels: ownedLabels(vm),
     });
+    this.checkInlineLimit();
     this.nic(nic.name)!._setNad(nad);
     if (nic.kubeOvn?.subnet && input.subnet) {
       const { provider, ...subnet } = input.subnet;
       this.nic(nic.name)!._setSubnet(new KubeOvnSubnet(this, `${nic.name}-subnet`, { ...subnet, nad, labels: ownedLabels(vm) }));
     }
+  }
+
+  /**
+   * Inline delivery has a size limit that only rendering checks: render right away for such VMs, so the NIC that
+   * crosses it is still the one that throws. Other VMs render once, when first asked.
+   */
+  private checkInlineLimit(): void {
+    if (this.resolution.vm.networkDataDelivery === 'inline') this.render();
   }
 
   private printWarnings(): string[] {

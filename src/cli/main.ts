@@ -18,6 +18,8 @@ commands:
                                   create or update the VMs in the cluster: NIC changes are hot-plugged or unplugged in
                                   place; changes that need a restart are applied only with --allow-restart
   status NAME [-n NS]             per-NIC MAC, IPs, guest interface name, state and hot-plug progress
+  rbac [-n NS] [--user U | --group G | --service-account NS/NAME] [--no-kube-ovn] [--no-version-read]
+                                  the least-privilege Role and ClusterRole (and bindings) apply and status need
 
 options: --json (plan, status) · --kubeconfig FILE · --context NAME · --kubevirt-version vX.Y (plan, apply)
 exit codes: 0 done / all live-applicable · 3 a restart is needed · 2 invalid input or rejected (nothing applied) · 1 failed`;
@@ -28,6 +30,15 @@ const SPECS: Record<string, Record<string, { value: boolean; alias?: string }>> 
   plan: { ...CLUSTER, 'live': { value: false }, 'json': { value: false }, 'allow-restart': { value: false } },
   apply: { ...CLUSTER, 'wait': { value: false }, 'timeout': { value: true }, 'allow-restart': { value: false } },
   status: { kubeconfig: { value: true }, context: { value: true }, namespace: { value: true, alias: 'n' }, json: { value: false } },
+  rbac: {
+    'namespace': { value: true, alias: 'n' },
+    'name': { value: true },
+    'user': { value: true },
+    'group': { value: true },
+    'service-account': { value: true },
+    'no-kube-ovn': { value: false },
+    'no-version-read': { value: false },
+  },
 };
 
 const STD_IO: Io = { out: l => process.stdout.write(`${l}\n`), err: l => process.stderr.write(`${l}\n`) };
@@ -64,6 +75,7 @@ export async function run(argv: string[], io: Io = STD_IO): Promise<number> {
     const args = parseArgs(rest, spec);
     switch (command) {
       case 'synth': return synth(args, io);
+      case 'rbac': return (await import('./rbac-command')).rbacCommand(args, io);
       // Loaded on demand: only the cluster commands need the Kubernetes client.
       case 'plan': return await (await import('./plan-command')).planCommand(args, io);
       case 'apply': return await (await import('./apply-command')).applyCommand(args, io);

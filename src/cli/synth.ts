@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'fs';
 import { join } from 'path';
-import { App, Chart, Yaml } from 'cdk8s';
+import { ApiObject, App, Chart, DependencyGraph, Yaml } from 'cdk8s';
 import { PRINT_WARNINGS_CONTEXT, WukongVm } from '../cdk8s';
 import { WukongValidationError, formatIssue } from '../model';
 import { readWukongs } from './wukongs';
@@ -46,8 +46,13 @@ export function synthDocuments(files: string[]): SynthOutput {
   if (errors.length) return empty;
   const outputs = new Map<string, string>();
   const summary = new Map<string, string[]>();
+  // chart.toJson() resolves and validates the whole app each time (quadratic over 1,000 documents): do that once, via
+  // the first chart, then take each chart's objects the way cdk8s does (its dependency order, its own objects only).
+  charts[0]?.[1].toJson();
   for (const [file, chart] of charts) {
-    const objects = chart.toJson();
+    const objects = new DependencyGraph(chart.node).topology()
+      .filter((x): x is ApiObject => x instanceof ApiObject && Chart.of(x) === chart)
+      .map(o => o.toJson());
     outputs.set(file, Yaml.stringify(...objects));
     summary.set(file, objects.map((o: { kind: string }) => o.kind));
   }

@@ -42,6 +42,8 @@ export function objectRef(obj: { kind?: string; metadata?: { name?: string; name
 export function describeApiError(e: unknown, obj?: { kind?: string; metadata?: { name?: string; namespace?: string } }): string[] {
   const prefix = obj ? `${objectRef(obj)}: ` : '';
   const status = statusOf(e);
+  // Wukong's own errors that carry a status code (a refused permission) already say everything.
+  if (!status && e instanceof Error && !('body' in e)) return e.message.split('\n').map(l => `${prefix}${l}`);
   const code = apiStatusCode(e);
   const causes = status?.details?.causes?.filter(c => c.message) ?? [];
   if (causes.length) return causes.map(c => `${prefix}${c.field ? `${c.field}: ` : ''}${c.message}`);

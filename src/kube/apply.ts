@@ -7,10 +7,10 @@
 import {
   KubeVirtVersion, LAST_APPLIED_ANNOTATION, LastApplied, NicStatus, Plan, ResolvedVm, WukongValidationError, decodeLastApplied,
   encodeLastApplied, formatKubeVirtVersion, isListed, isPlugged, nicStatuses, parseLiveVm, parseLiveVmi, planVm, renderResolvedVm,
-  resolveVm, vmPatch, hasCondition, RenderedVm,
+  resolveVm, vmPatch, hasCondition, RenderedVm, PermissionSpec, permissionsForDelete, permissionsForPlan,
 } from '../model';
-import { apiStatusCode, objectRef } from './api-errors';
-import { Cluster, ObjectRef } from './cluster';
+import { apiStatusCode, describeApiError, objectRef } from './api-errors';
+import { Cluster, MissingPermissionsError, ObjectRef, describePermission } from './cluster';
 
 export interface ApplyOptions {
   /** Apply restart-required changes to the template (the VM is never restarted by Wukong). @default false */
@@ -76,14 +76,28 @@ export function vmiRef(namespace: string, name: string): ObjectRef {
   return { apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', namespace, name };
 }
 
-export async function readLive(cluster: Cluster, namespace: string, name: string, withOwned: boolean): Promise<LiveState> {
-  const [vm, vmi] = await Promise.all([cluster.get(vmRef(namespace, name)), cluster.get(vmiRef(namespace, name))]);
-  if (!withOwned) return { vm, vmi, nads: [], subnets: [] };
-  const [nads, subnets, secret] = await Promise.all([
+/**
+ * Reads the VM, its VMI and (with `withOwned`) the objects it owns. Subnets are listed cluster-wide; a caller whose
+ * role leaves Kube-OVN out (`wukong rbac --no-kube-ovn`) may not list them, which is fine as long as neither
+ * `desired` nor the applied spec has a Kube-OVN NIC (without the permission none can have been created).
+ */
+export async function readLive(cluster: Cluster, namespace: string, name: string, withOwned: boolean, desired?: ResolvedVm): Promise<LiveState> {
+  const vmAndVmi = Promise.all([cluster.get(vmRef(namespace, name)), cluster.get(vmiRef(namespace, name))]);
+  if (!withOwned) {
+    const [vm, vmi] = await vmAndVmi;
+    return { vm, vmi, nads: [], subnets: [] };
+  }
+  const [[vm, vmi], nads, secret, subnets] = await Promise.all([
+    vmAndVmi,
     cluster.ownedNads(namespace, name),
-    cluster.ownedSubnets(namespace, name),
     cluster.get({ apiVersion: 'v1', kind: 'Secret', namespace, name: `${name}-cloudinit` }),
+    cluster.ownedSubnets(namespace, name).catch((e: unknown) => e as Error),
   ]);
+  if (subnets instanceof Error) {
+    const kubeOvn = (v?: ResolvedVm) => (v?.nics ?? []).some(n => n.type === 'kube-ovn');
+    if (!(subnets instanceof MissingPermissionsError) || kubeOvn(desired) || kubeOvn(appliedSpecOf(vm))) throw subnets;
+    return { vm, vmi, nads, subnets: [], secret };
+  }
   return { vm, vmi, nads, subnets, secret };
 }
 
@@ -146,6 +160,8 @@ async function createOrUpdate(cluster: Cluster, obj: any, existing: any, ops: Ar
     } catch (e) {
       if (apiStatusCode(e) !== 409) throw e;
       current = await cluster.get(ref);
+      // Said to exist, yet gone: a conflict like any other, so the caller re-reads and re-plans.
+      if (!current) throw e;
     }
   }
   const labels = current?.metadata?.labels ?? {};
@@ -169,13 +185,16 @@ async function waitFor(opts: ApplyOptions, what: string, done: () => Promise<boo
 }
 
 async function deleteUnused(
-  cluster: Cluster, plan: Plan, applied: ResolvedVm | undefined, ns: string, name: string, opts: ApplyOptions,
+  cluster: Cluster, plan: Plan, applied: ResolvedVm | undefined, live: LiveState | undefined, ns: string, name: string, opts: ApplyOptions,
 ): Promise<void> {
   const deletes = plan.entries.filter(e => e.applies && (e.action === 'nad-delete' || e.action === 'subnet-delete'));
   if (!deletes.length) return;
   const nadNames = deletes.filter(e => e.action === 'nad-delete').map(e => e.name.split('/')[1]);
-  const users = (applied?.nics ?? []).filter(n => n.nad && nadNames.includes(n.nad.name)).map(n => n.name);
-  await waitForDetach(cluster, ns, name, users, opts);
+  // Users of those NADs: by the applied spec, and by the live VM (the spec may already say they are gone when an
+  // earlier run's patch landed but its answer was lost).
+  const byApplied = (applied?.nics ?? []).filter(n => n.nad && nadNames.includes(n.nad.name)).map(n => n.name);
+  const byLive = (parseLiveVm(live?.vm)?.nics ?? []).filter(n => nadNames.includes(nadNameOf(n.network, ns) ?? '')).map(n => n.name);
+  await waitForDetach(cluster, ns, name, [...new Set([...byApplied, ...byLive])], opts);
   for (const e of deletes.filter(d => d.action === 'nad-delete')) {
     await cluster.delete({ apiVersion: 'k8s.cni.cncf.io/v1', kind: 'NetworkAttachmentDefinition', namespace: ns, name: e.name.split('/')[1] });
     opts.log?.(`nad-delete ${e.name}`);
@@ -184,6 +203,14 @@ async function deleteUnused(
     await cluster.delete({ apiVersion: 'kubeovn.io/v1', kind: 'Subnet', name: e.name });
     opts.log?.(`subnet-delete ${e.name}`);
   }
+}
+
+/** The NAD a live network refers to, when it is in `ns` (`name` or `ns/name`). */
+function nadNameOf(network: Record<string, any> | undefined, ns: string): string | undefined {
+  const ref = network?.multus?.networkName;
+  if (typeof ref !== 'string') return undefined;
+  const [a, b] = ref.split('/');
+  return b === undefined ? a : a === ns ? b : undefined;
 }
 
 /** Waits until the VMI no longer lists `nics` (or the VM is not running): then their NADs may go. */
@@ -229,6 +256,44 @@ async function waitForPlugs(cluster: Cluster, plan: Plan, desired: ResolvedVm, o
   });
 }
 
+/** Checks, before any write, that the caller holds `needed`; throws naming every missing permission. */
+async function requirePermissions(cluster: Cluster, needed: PermissionSpec[], namespace: string): Promise<void> {
+  const missing = await cluster.missingPermissions(needed.map(p => ({
+    verb: p.verb, group: p.group, resource: p.resource, namespace: p.clusterScoped ? undefined : namespace,
+  })));
+  if (missing.length) throw new MissingPermissionsError(missing.map(describePermission));
+}
+
+/**
+ * The writes of one attempt: owned objects first, then the VM (created whole, or one guarded JSON patch). A conflict (409, or the bare 422 of a failed `test`) propagates for the caller to re-plan.
+ */
+async function writeAll(
+  cluster: Cluster, plan: Plan, desired: ResolvedVm, rendered: RenderedVm, live: LiveState, annotation: string, multus: boolean, manage: boolean,
+  log: (l: string) => void,
+): Promise<void> {
+  const { namespace: ns, name } = desired;
+  if (manage) await writeOwned(cluster, plan, rendered, live, log);
+  const vmManifest = multus ? rendered.virtualMachine : renderResolvedVm({ ...desired, nics: desired.nics.filter(n => !n.nad) }).virtualMachine;
+  if (!live.vm) {
+    const annotations = { ...vmManifest.metadata.annotations, [LAST_APPLIED_ANNOTATION]: annotation };
+    await cluster.create({ ...vmManifest, metadata: { ...vmManifest.metadata, annotations } });
+    log(`create VirtualMachine ${ns}/${name}`);
+    return;
+  }
+  const applied = appliedSpecOf(live.vm);
+  const ops = vmPatch({
+    plan,
+    live: parseLiveVm(live.vm)!,
+    desired: { ...rendered, virtualMachine: vmManifest },
+    lastApplied: applied ? renderResolvedVm(applied) : undefined,
+    lastAppliedAnnotation: annotation,
+  });
+  if (ops.length) {
+    await cluster.patch(vmRef(ns, name), ops);
+    log(`patch VirtualMachine ${ns}/${name}: ${ops.filter(o => o.op !== 'test').length} operations`);
+  }
+}
+
 /** Validates the VM description (metadata + spec) and makes the cluster match it. */
 export async function applyVm(cluster: Cluster, input: LastApplied, opts: ApplyOptions = {}): Promise<ApplyResult> {
   const { vm: desired, issues } = resolveVm(input.metadata, input.spec);
@@ -248,8 +313,9 @@ export async function applyVm(cluster: Cluster, input: LastApplied, opts: ApplyO
   const maxRetries = opts.maxRetries ?? 5;
   let plan: Plan | undefined;
   let applied: ResolvedVm | undefined;
+  let lastLive: LiveState | undefined;
   for (let attempt = 0; ; attempt++) {
-    const live = await readLive(cluster, ns, name, manage);
+    const live = await readLive(cluster, ns, name, manage, desired);
     applied = live.vm ? appliedSpecOf(live.vm) : undefined;
     plan = planVm({
       desired,
@@ -262,47 +328,27 @@ export async function applyVm(cluster: Cluster, input: LastApplied, opts: ApplyO
       manageOwnedObjects: manage,
     });
     if (plan.rejected) throw new PlanRejectedError(plan);
+    if (attempt === 0) await requirePermissions(cluster, permissionsForPlan(plan), ns);
     log(`plan for ${ns}/${name} (KubeVirt ${formatKubeVirtVersion(plan.kubevirtVersion)}, ${plan.kubevirtVersionSource}): `
       + `${plan.entries.filter(e => e.action !== 'unchanged').map(e => `${e.action} ${e.name}`).join(', ') || 'no change'}`);
-    if (manage) await writeOwned(cluster, plan, rendered, live, log);
-    const vmManifest = multus ? rendered.virtualMachine : renderResolvedVm({ ...desired, nics: desired.nics.filter(n => !n.nad) }).virtualMachine;
-    if (!live.vm) {
-      const annotations = { ...vmManifest.metadata.annotations, [LAST_APPLIED_ANNOTATION]: annotation };
-      const body = { ...vmManifest, metadata: { ...vmManifest.metadata, annotations } };
-      try {
-        await cluster.create(body);
-        log(`create VirtualMachine ${ns}/${name}`);
-        break;
-      } catch (e) {
-        if (apiStatusCode(e) === 409 && attempt < maxRetries) continue;
-        throw e;
-      }
-    }
-    const lastRendered = applied ? renderResolvedVm(applied) : undefined;
-    const ops = vmPatch({
-      plan,
-      live: parseLiveVm(live.vm)!,
-      desired: { ...rendered, virtualMachine: vmManifest },
-      lastApplied: lastRendered,
-      lastAppliedAnnotation: annotation,
-    });
-    if (!ops.length) break;
     try {
-      await cluster.patch(vmRef(ns, name), ops);
-      log(`patch VirtualMachine ${ns}/${name}: ${ops.filter(o => o.op !== 'test').length} operations`);
+      await writeAll(cluster, plan, desired, rendered, live, annotation, multus, manage, log);
+      lastLive = live;
       break;
     } catch (e) {
-      if (!isConflict(e) || attempt >= maxRetries) {
-        if (isConflict(e)) throw new Error(`VirtualMachine ${ns}/${name} kept changing under us (${maxRetries + 1} attempts); run the same apply again`);
-        throw e;
+      // Someone else wrote first (or our own earlier write landed but its answer got lost): re-read and re-plan.
+      if (!isConflict(e)) throw e;
+      if (attempt >= maxRetries) {
+        throw new Error(`${ns}/${name} kept changing under us (${maxRetries + 1} attempts; last: ${describeApiError(e).join('; ')}); run the same apply again`);
       }
-      log(`VirtualMachine ${ns}/${name} changed meanwhile; re-reading and re-planning (attempt ${attempt + 2})`);
+      log(`${ns}/${name} changed meanwhile; re-reading and re-planning (attempt ${attempt + 2})`);
       await sleep(Math.min(2000, 100 * 2 ** attempt) + Math.floor(Math.random() * 100));
     }
   }
-  if (manage) {await deleteUnused(cluster, plan, applied, ns, name, opts);} else if (opts.waitForUnplug ?? true) {
+  if (manage) {await deleteUnused(cluster, plan, applied, lastLive, ns, name, opts);} else if (opts.waitForUnplug ?? true) {
     const unplugged = plan.entries.filter(e => e.subject === 'nic' && e.action === 'unplug' && e.applies).map(e => e.name);
-    await waitForDetach(cluster, ns, name, plan.running ? unplugged : [], opts);
+    const absent = (parseLiveVm(lastLive?.vm)?.nics ?? []).filter(n => n.absent).map(n => n.name);
+    await waitForDetach(cluster, ns, name, plan.running ? [...new Set([...unplugged, ...absent])] : [], opts);
   }
   if (opts.wait) await waitForPlugs(cluster, plan, desired, opts);
   const finalVm = await cluster.get(vmRef(ns, name));
@@ -326,16 +372,23 @@ export interface DeleteOptions {
 
 /** Deletes the VM, waits for its VMI to go, then deletes the NADs, Subnets and Secret it owns. */
 export async function deleteVm(cluster: Cluster, namespace: string, name: string, opts: DeleteOptions = {}): Promise<void> {
+  const manage = opts.manageOwnedObjects ?? true;
+  const applied = appliedSpecOf(await cluster.get(vmRef(namespace, name)));
+  const kubeOvn = (applied?.nics ?? []).some(n => n.type === 'kube-ovn');
+  await requirePermissions(cluster, permissionsForDelete({ manageOwnedObjects: manage, kubeOvn }), namespace);
   await cluster.delete(vmRef(namespace, name));
   opts.log?.(`delete VirtualMachine ${namespace}/${name}`);
   await waitFor(opts, `the VMI of ${namespace}/${name} to go`, async () => !(await cluster.get(vmiRef(namespace, name))),
     async () => `the VMI of ${namespace}/${name} still exists after ${opts.timeoutSeconds ?? 300} s; its NADs are kept. Run the delete again to finish.`);
-  if (!(opts.manageOwnedObjects ?? true)) return;
+  if (!manage) return;
   for (const nad of await cluster.ownedNads(namespace, name)) {
     await cluster.delete({ apiVersion: 'k8s.cni.cncf.io/v1', kind: 'NetworkAttachmentDefinition', namespace, name: nad.metadata.name });
   }
-  for (const subnet of await cluster.ownedSubnets(namespace, name)) {
-    await cluster.delete({ apiVersion: 'kubeovn.io/v1', kind: 'Subnet', name: subnet.metadata.name });
-  }
+  // A re-run after the VM is gone no longer knows its NICs: it looks for Subnets if it may.
+  const subnets = await cluster.ownedSubnets(namespace, name).catch((e: unknown) => {
+    if (e instanceof MissingPermissionsError && !kubeOvn) return [];
+    throw e;
+  });
+  for (const subnet of subnets) await cluster.delete({ apiVersion: 'kubeovn.io/v1', kind: 'Subnet', name: subnet.metadata.name });
   await cluster.delete({ apiVersion: 'v1', kind: 'Secret', namespace, name: `${name}-cloudinit` });
 }

@@ -3,12 +3,16 @@
  * owns; create; JSON-patch with a resourceVersion test; delete. Custom resources go through CustomObjectsApi with
  * plain JSON bodies (the typed models would drop fields they do not know).
  */
-import { CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { AuthorizationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { JsonPatchOp, KubeVirtVersion, MANAGED_BY, MANAGED_BY_LABEL, VM_NAME_LABEL, VM_NAMESPACE_LABEL, parseKubeVirtVersion } from '../model';
-import { apiStatusCode } from './api-errors';
+import { apiStatusCode, describeApiError } from './api-errors';
 
-/** Where to find credentials. Without any, the ambient KUBECONFIG (or in-cluster config) is used. */
+/** Where to find credentials (without any: the ambient KUBECONFIG or in-cluster config), and how patient to be. */
 export interface ClusterOptions {
+  /** Limit for one request, in milliseconds. @default 30000 */
+  readonly requestTimeoutMs?: number;
+  /** Attempts for a request that failed transiently (429, 5xx, reset, timeout). @default 4 */
+  readonly attempts?: number;
   /** Kubeconfig content (YAML or JSON). Never stored or logged. */
   readonly kubeconfig?: string;
   /** Path of a kubeconfig file. */
@@ -32,12 +36,107 @@ const PLURALS: Record<string, string> = {
   KubeVirt: 'kubevirts',
 };
 
+function refText(ref: { kind: string; name: string; namespace?: string }): string {
+  return `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
+}
+
 function gv(apiVersion: string): { group: string; version: string } {
   const [group, version] = apiVersion.split('/');
   return { group, version };
 }
 
-const JSON_PATCH = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
+type CallOptions = ReturnType<typeof setHeaderOptions>;
+
+/**
+ * Per-request options that tie the request to `signal`, so a timed-out request closes its connection. The client
+ * runs per-call middleware as its internal observables, of which only `toPromise` is used.
+ */
+function withSignal(signal: AbortSignal): CallOptions {
+  const observable = <V>(value: V) => ({ toPromise: async () => value });
+  const middleware = {
+    pre: (request: { setSignal(s: AbortSignal): void }) => {
+      request.setSignal(signal);
+      return observable(request);
+    },
+    post: <R>(response: R) => observable(response),
+  };
+  return { middleware: [middleware as any], middlewareMergeStrategy: 'append' };
+}
+
+/** Adds the JSON-patch content type to `options`. */
+function jsonPatch(options: CallOptions): CallOptions {
+  return setHeaderOptions('Content-Type', PatchStrategy.JsonPatch, options);
+}
+const TRANSIENT_STATUS = [429, 500, 502, 503, 504];
+const TRANSIENT_NETWORK = /ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|EAI_AGAIN|socket hang up|fetch failed|other side closed|terminated/i;
+
+/** A request that kept failing transiently; running the same command again is the way out. */
+export class ClusterUnavailableError extends Error {
+  public constructor(what: string, attempts: number, cause: string) {
+    super(`${what} failed ${attempts} times (${cause}); the API server may be overloaded or unreachable. `
+      + 'Every step Wukong takes is guarded and repeatable: run the same command again to finish.');
+    this.name = 'ClusterUnavailableError';
+  }
+}
+
+/**
+ * Permissions the caller lacks: found by the preflight before anything was written, or refused by the server (403).
+ * Carries `code` 403 so callers that treat a 403 specially still recognise it.
+ */
+export class MissingPermissionsError extends Error {
+  public readonly code = 403;
+
+  /** `refusal`: the server's message when it refused a request (else the preflight found them first). */
+  public constructor(public readonly missing: string[], public readonly refusal?: string, alternative?: string) {
+    super(`${refusal === undefined ? 'missing permissions, so nothing was changed' : `the API server refused (HTTP 403: ${refusal})`}:\n`
+      + `${missing.map(m => `  ${m}`).join('\n')}\ngrant them (\`wukong rbac\` prints the Role and ClusterRole Wukong needs)`
+      + `${alternative ? ` ${alternative}` : ''}, then run the same command again`);
+    this.name = 'MissingPermissionsError';
+  }
+}
+
+/** A permission to check: verb on resource (of group), in a namespace or cluster-wide. */
+export interface Permission {
+  readonly verb: string;
+  readonly group: string;
+  readonly resource: string;
+  readonly namespace?: string;
+}
+
+export function describePermission(p: Permission): string {
+  return `${p.verb} ${p.resource}${p.group ? `.${p.group}` : ''} ${p.namespace ? `in namespace ${p.namespace}` : 'cluster-wide'}`;
+}
+
+const ACCESS_REVIEW: Permission = { verb: 'create', group: 'authorization.k8s.io', resource: 'selfsubjectaccessreviews' };
+const LIST_NADS: Permission = { verb: 'list', group: 'k8s.cni.cncf.io', resource: 'network-attachment-definitions' };
+const LIST_SUBNETS: Permission = { verb: 'list', group: 'kubeovn.io', resource: 'subnets' };
+const LIST_KUBEVIRTS: Permission = { verb: 'list', group: 'kubevirt.io', resource: 'kubevirts' };
+
+function permissionFor(verb: string, ref: ObjectRef): Permission {
+  const group = ref.kind === 'Secret' ? '' : gv(ref.apiVersion).group;
+  return { verb, group, resource: ref.kind === 'Secret' ? 'secrets' : PLURALS[ref.kind], namespace: ref.namespace };
+}
+
+function refOf(obj: any): ObjectRef {
+  return { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name, namespace: obj.metadata.namespace };
+}
+
+function transientCause(e: unknown): string | undefined {
+  const code = apiStatusCode(e);
+  if (code !== undefined) return TRANSIENT_STATUS.includes(code) ? `HTTP ${code}` : undefined;
+  const err = e as { message?: string; code?: string; cause?: { code?: string; message?: string } };
+  const text = `${err?.code ?? ''} ${err?.message ?? ''} ${err?.cause?.code ?? ''} ${err?.cause?.message ?? ''}`;
+  return TRANSIENT_NETWORK.test(text) || err instanceof RequestTimeout ? text.trim().split('\n')[0] : undefined;
+}
+
+class RequestTimeout extends Error {}
+
+function retryAfterMs(e: unknown): number | undefined {
+  const headers = (e as { headers?: Record<string, string> })?.headers ?? {};
+  const value = headers['retry-after'] ?? headers['Retry-After'];
+  const seconds = value !== undefined ? Number(value) : NaN;
+  return Number.isFinite(seconds) ? Math.min(seconds, 30) * 1000 : undefined;
+}
 
 export class Cluster {
   /** A client for the cluster the options name. */
@@ -47,26 +146,83 @@ export class Cluster {
     else if (options.kubeconfigPath) kc.loadFromFile(options.kubeconfigPath);
     else kc.loadFromDefault();
     if (options.context) kc.setCurrentContext(options.context);
-    return new Cluster(kc);
+    return new Cluster(kc, options);
   }
 
   private readonly custom: CustomObjectsApi;
   private readonly core: CoreV1Api;
+  private readonly authz: AuthorizationV1Api;
 
-  public constructor(kc: KubeConfig) {
+  public constructor(kc: KubeConfig, private readonly options: ClusterOptions = {}) {
     this.custom = kc.makeApiClient(CustomObjectsApi);
     this.core = kc.makeApiClient(CoreV1Api);
+    this.authz = kc.makeApiClient(AuthorizationV1Api);
+  }
+
+  /**
+   * Runs one request with a timeout, retrying transient failures with backoff (honouring Retry-After). Retrying is
+   * safe for every call Wukong makes: writes are guarded by resourceVersion tests, creates by name, deletes by 404.
+   */
+  private async call<T>(what: string, perm: Permission, fn: (options: CallOptions) => Promise<T>): Promise<T> {
+    const attempts = this.options.attempts ?? 4;
+    const timeoutMs = this.options.requestTimeoutMs ?? 30_000;
+    let last = '';
+    for (let attempt = 1; ; attempt++) {
+      let timer: NodeJS.Timeout | undefined;
+      const abort = new AbortController();
+      try {
+        // The abort ends the request's connection; the race makes sure the caller never waits past the limit.
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            const error = new RequestTimeout(`no answer within ${timeoutMs} ms`);
+            abort.abort(error);
+            reject(error);
+          }, timeoutMs);
+        });
+        return await Promise.race([fn(withSignal(abort.signal)), timeout]);
+      } catch (e) {
+        if (apiStatusCode(e) === 403) throw new MissingPermissionsError([describePermission(perm)], describeApiError(e).join('; ').replace(/^HTTP 403: /, ''));
+        const cause = transientCause(e);
+        if (!cause) throw e;
+        last = cause;
+        if (attempt >= attempts) throw new ClusterUnavailableError(what, attempts, last);
+        await new Promise(r => setTimeout(r, retryAfterMs(e) ?? Math.min(4000, 200 * 2 ** (attempt - 1))));
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+  }
+
+  /** The permissions of `wanted` the caller lacks (SelfSubjectAccessReview; any user may ask about itself). */
+  public async missingPermissions(wanted: Permission[]): Promise<Permission[]> {
+    const reviews = await Promise.all(wanted.map(p => this.call(`access review for ${describePermission(p)}`, ACCESS_REVIEW, o => this.authz.createSelfSubjectAccessReview({
+      body: { spec: { resourceAttributes: { verb: p.verb, group: p.group, resource: p.resource, namespace: p.namespace } } },
+    }, o))));
+    return wanted.filter((_, i) => !reviews[i].status?.allowed);
+  }
+
+  /** A get or delete by name: Secrets through the core API, the rest as custom objects. */
+  private byName(verb: 'get' | 'delete', ref: ObjectRef, o: CallOptions): Promise<unknown> {
+    const get = verb === 'get';
+    const { name } = ref;
+    if (ref.kind === 'Secret') {
+      const args = { name, namespace: ref.namespace! };
+      return get ? this.core.readNamespacedSecret(args, o) : this.core.deleteNamespacedSecret(args, o);
+    }
+    const { group, version } = gv(ref.apiVersion);
+    const plural = PLURALS[ref.kind];
+    if (ref.namespace) {
+      const args = { group, version, plural, namespace: ref.namespace, name };
+      return get ? this.custom.getNamespacedCustomObject(args, o) : this.custom.deleteNamespacedCustomObject(args, o);
+    }
+    const args = { group, version, plural, name };
+    return get ? this.custom.getClusterCustomObject(args, o) : this.custom.deleteClusterCustomObject(args, o);
   }
 
   /** The object, or undefined when it does not exist. */
   public async get(ref: ObjectRef): Promise<any | undefined> {
     try {
-      if (ref.kind === 'Secret') return await this.core.readNamespacedSecret({ name: ref.name, namespace: ref.namespace! });
-      const { group, version } = gv(ref.apiVersion);
-      const plural = PLURALS[ref.kind];
-      return ref.namespace
-        ? await this.custom.getNamespacedCustomObject({ group, version, plural, namespace: ref.namespace, name: ref.name })
-        : await this.custom.getClusterCustomObject({ group, version, plural, name: ref.name });
+      return await this.call(`get ${refText(ref)}`, permissionFor('get', ref), o => this.byName('get', ref, o));
     } catch (e) {
       if (apiStatusCode(e) === 404) return undefined;
       throw e;
@@ -74,34 +230,33 @@ export class Cluster {
   }
 
   public async create(obj: any): Promise<any> {
-    const ns = obj.metadata.namespace;
-    if (obj.kind === 'Secret') return this.core.createNamespacedSecret({ namespace: ns, body: obj });
-    const { group, version } = gv(obj.apiVersion);
-    const plural = PLURALS[obj.kind];
-    return ns
-      ? this.custom.createNamespacedCustomObject({ group, version, plural, namespace: ns, body: obj })
-      : this.custom.createClusterCustomObject({ group, version, plural, body: obj });
+    const ref = refOf(obj);
+    return this.call(`create ${refText(ref)}`, permissionFor('create', ref), o => {
+      if (ref.kind === 'Secret') return this.core.createNamespacedSecret({ namespace: ref.namespace!, body: obj }, o);
+      const { group, version } = gv(ref.apiVersion);
+      const plural = PLURALS[ref.kind];
+      return ref.namespace
+        ? this.custom.createNamespacedCustomObject({ group, version, plural, namespace: ref.namespace, body: obj }, o)
+        : this.custom.createClusterCustomObject({ group, version, plural, body: obj }, o);
+    });
   }
 
   /** Applies a JSON patch (RFC 6902); callers guard it with a `test` on `/metadata/resourceVersion`. */
   public async patch(ref: ObjectRef, ops: JsonPatchOp[]): Promise<any> {
-    if (ref.kind === 'Secret') return this.core.patchNamespacedSecret({ name: ref.name, namespace: ref.namespace!, body: ops }, JSON_PATCH);
-    const { group, version } = gv(ref.apiVersion);
-    const plural = PLURALS[ref.kind];
-    return ref.namespace
-      ? this.custom.patchNamespacedCustomObject({ group, version, plural, namespace: ref.namespace, name: ref.name, body: ops }, JSON_PATCH)
-      : this.custom.patchClusterCustomObject({ group, version, plural, name: ref.name, body: ops }, JSON_PATCH);
+    return this.call(`patch ${refText(ref)}`, permissionFor('patch', ref), o => {
+      if (ref.kind === 'Secret') return this.core.patchNamespacedSecret({ name: ref.name, namespace: ref.namespace!, body: ops }, jsonPatch(o));
+      const { group, version } = gv(ref.apiVersion);
+      const plural = PLURALS[ref.kind];
+      return ref.namespace
+        ? this.custom.patchNamespacedCustomObject({ group, version, plural, namespace: ref.namespace, name: ref.name, body: ops }, jsonPatch(o))
+        : this.custom.patchClusterCustomObject({ group, version, plural, name: ref.name, body: ops }, jsonPatch(o));
+    });
   }
 
   /** Deletes the object; true when it existed. */
   public async delete(ref: ObjectRef): Promise<boolean> {
     try {
-      if (ref.kind === 'Secret') {await this.core.deleteNamespacedSecret({ name: ref.name, namespace: ref.namespace! });} else {
-        const { group, version } = gv(ref.apiVersion);
-        const plural = PLURALS[ref.kind];
-        if (ref.namespace) await this.custom.deleteNamespacedCustomObject({ group, version, plural, namespace: ref.namespace, name: ref.name });
-        else await this.custom.deleteClusterCustomObject({ group, version, plural, name: ref.name });
-      }
+      await this.call(`delete ${refText(ref)}`, permissionFor('delete', ref), o => this.byName('delete', ref, o));
       return true;
     } catch (e) {
       if (apiStatusCode(e) === 404) return false;
@@ -112,13 +267,13 @@ export class Cluster {
   /** NADs in `namespace` that the VM owns (labelled with its name); none without Multus. */
   public async ownedNads(namespace: string, vmName: string): Promise<any[]> {
     try {
-      const r = await this.custom.listNamespacedCustomObject({
+      const r = await this.call(`list network-attachment-definitions in ${namespace}`, { ...LIST_NADS, namespace }, o => this.custom.listNamespacedCustomObject({
         group: 'k8s.cni.cncf.io',
         version: 'v1',
         plural: PLURALS.NetworkAttachmentDefinition,
         namespace,
         labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY},${VM_NAME_LABEL}=${vmName}`,
-      });
+      }, o));
       return r.items ?? [];
     } catch (e) {
       // No NetworkAttachmentDefinition resource: Multus is not installed, so there is nothing to own.
@@ -130,12 +285,12 @@ export class Cluster {
   /** Kube-OVN Subnets the VM owns (cluster-scoped, labelled with its name and namespace); none without Kube-OVN. */
   public async ownedSubnets(namespace: string, vmName: string): Promise<any[]> {
     try {
-      const r = await this.custom.listClusterCustomObject({
+      const r = await this.call('list subnets.kubeovn.io', LIST_SUBNETS, o => this.custom.listClusterCustomObject({
         group: 'kubeovn.io',
         version: 'v1',
         plural: PLURALS.Subnet,
         labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY},${VM_NAME_LABEL}=${vmName},${VM_NAMESPACE_LABEL}=${namespace}`,
-      });
+      }, o));
       return r.items ?? [];
     } catch (e) {
       if (apiStatusCode(e) === 404) return [];
@@ -146,7 +301,9 @@ export class Cluster {
   /** False when the cluster has no NetworkAttachmentDefinition resource (Multus is not installed). */
   public async hasMultus(namespace: string): Promise<boolean> {
     try {
-      await this.custom.listNamespacedCustomObject({ group: 'k8s.cni.cncf.io', version: 'v1', plural: PLURALS.NetworkAttachmentDefinition, namespace, limit: 1 });
+      await this.call(`list network-attachment-definitions in ${namespace}`, { ...LIST_NADS, namespace }, o => this.custom.listNamespacedCustomObject({
+        group: 'k8s.cni.cncf.io', version: 'v1', plural: PLURALS.NetworkAttachmentDefinition, namespace, limit: 1,
+      }, o));
       return true;
     } catch (e) {
       if (apiStatusCode(e) === 404) return false;
@@ -157,15 +314,17 @@ export class Cluster {
   /** The KubeVirt release the cluster runs (the KubeVirt CR's observedKubeVirtVersion), when it can be read. */
   public async kubevirtVersion(): Promise<KubeVirtVersion | undefined> {
     try {
-      const r = await this.custom.listCustomObjectForAllNamespaces({ group: 'kubevirt.io', version: 'v1', plural: PLURALS.KubeVirt });
+      const r = await this.call('list kubevirts.kubevirt.io', LIST_KUBEVIRTS, o => this.custom.listCustomObjectForAllNamespaces({
+        group: 'kubevirt.io', version: 'v1', plural: PLURALS.KubeVirt,
+      }, o));
       for (const kv of r.items ?? []) {
         const v = parseKubeVirtVersion(String(kv.status?.observedKubeVirtVersion ?? ''));
         if (v) return v;
       }
       return undefined;
     } catch (e) {
-      const code = apiStatusCode(e);
-      if (code === 404 || code === 403) return undefined;
+      if (e instanceof MissingPermissionsError) throw new MissingPermissionsError(e.missing, e.refusal, 'or pass the version (--kubevirt-version, kubevirtVersion)');
+      if (apiStatusCode(e) === 404) return undefined;
       throw e;
     }
   }

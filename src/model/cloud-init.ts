@@ -71,9 +71,87 @@ export function buildNetworkData(vm: ResolvedVm): NetworkDataV2 {
 
 /** Serializes network data as YAML with every string value double-quoted (see the module comment). */
 export function networkDataYaml(data: NetworkDataV2): string {
+  return blockYaml(data) ?? documentYaml(data);
+}
+
+/** The general path: the `yaml` library, for anything `blockYaml` does not take. */
+export function documentYaml(data: NetworkDataV2): string {
   const doc = new Document(data);
   // NIC names are keys under `ethernets`; quote them too, so a NIC called `on` stays a string for YAML 1.1.
   const ethernets = doc.get('ethernets', true) as YAMLMap<Scalar, unknown>;
   for (const pair of ethernets.items) pair.key.type = 'QUOTE_DOUBLE';
   return doc.toString({ defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN', lineWidth: 0 });
+}
+
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+/** Keys `yaml` writes plain and YAML 1.1 reads as strings. */
+const PLAIN_KEY = /^[a-z][a-z0-9-]*$/;
+const YAML11_WORDS = new Set(['y', 'n', 'yes', 'no', 'on', 'off', 'true', 'false', 'null']);
+
+/**
+ * What `documentYaml` writes, byte for byte, built directly: the `yaml` library's document model costs more than the
+ * rest of a VM's rendering, and a fleet renders thousands. Undefined for anything but printable-ASCII strings
+ * (double-quoted; JSON's escaping is YAML's there), safe integers, booleans and non-empty maps and lists.
+ */
+export function blockYaml(data: NetworkDataV2): string | undefined {
+  const lines: string[] = [];
+  const { ethernets, ...top } = data;
+  if (!mapLines(top, '', lines) || !Object.keys(ethernets).length) return undefined;
+  lines.push('ethernets:');
+  for (const [name, e] of Object.entries(ethernets)) {
+    if (!PRINTABLE_ASCII.test(name)) return undefined;
+    lines.push(`  ${JSON.stringify(name)}:`);
+    if (!mapLines(e, '    ', lines)) return undefined;
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function scalar(v: unknown): string | undefined {
+  if (typeof v === 'string') return PRINTABLE_ASCII.test(v) ? JSON.stringify(v) : undefined;
+  if (typeof v === 'number') return Number.isSafeInteger(v) ? String(v) : undefined;
+  if (typeof v === 'boolean') return String(v);
+  return undefined;
+}
+
+function isMap(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
+}
+
+function mapLines(map: Record<string, unknown>, indent: string, lines: string[]): boolean {
+  const entries = Object.entries(map).filter(([, v]) => v !== undefined);
+  if (!entries.length) return false;
+  for (const [k, v] of entries) {
+    if (!PLAIN_KEY.test(k) || YAML11_WORDS.has(k)) return false;
+    const s = scalar(v);
+    if (s !== undefined) {
+      lines.push(`${indent}${k}: ${s}`);
+    } else if (Array.isArray(v)) {
+      lines.push(`${indent}${k}:`);
+      if (!seqLines(v, `${indent}  `, lines)) return false;
+    } else if (isMap(v)) {
+      lines.push(`${indent}${k}:`);
+      if (!mapLines(v, `${indent}  `, lines)) return false;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+function seqLines(items: unknown[], indent: string, lines: string[]): boolean {
+  if (!items.length) return false;
+  for (const item of items) {
+    const s = scalar(item);
+    if (s !== undefined) {
+      lines.push(`${indent}- ${s}`);
+    } else if (isMap(item)) {
+      const sub: string[] = [];
+      if (!mapLines(item, `${indent}  `, sub)) return false;
+      sub[0] = `${indent}- ${sub[0].slice(indent.length + 2)}`;
+      lines.push(...sub);
+    } else {
+      return false;
+    }
+  }
+  return true;
 }

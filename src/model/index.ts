@@ -23,3 +23,4 @@ export * from './planner';
 export * from './vm-patch';
 export * from './nic-status';
 export * from './stable-json';
+export * from './rbac';

@@ -23,6 +23,9 @@ export interface Cidr {
   readonly text: string;
 }
 
+const OCTET = '(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
+const DOTTED_QUAD = new RegExp(`^${OCTET}\\.${OCTET}\\.${OCTET}\\.${OCTET}$`);
+
 function familyOf(addr: Addr): IpFamily {
   return addr.kind() === 'ipv4' ? 4 : 6;
 }
@@ -37,6 +40,10 @@ function canonical(addr: Addr): string {
  */
 export function parseIp(text: unknown): Ip | undefined {
   if (typeof text !== 'string' || text.trim() !== text || text === '') return undefined;
+  // The common case without ipaddr.js's general parser: a fleet resolves thousands of addresses. The pattern admits
+  // exactly the canonical dotted quads (no leading zeros), so the text is already canonical.
+  const v4 = DOTTED_QUAD.exec(text);
+  if (v4) return { family: 4, text, addr: new ipaddr.IPv4([Number(v4[1]), Number(v4[2]), Number(v4[3]), Number(v4[4])]) };
   let addr: Addr;
   if (ipaddr.IPv4.isValidFourPartDecimal(text)) {
     addr = ipaddr.IPv4.parse(text);
@@ -63,11 +70,27 @@ export function parseCidr(text: unknown): Cidr | undefined {
 }
 
 function toBigInt(addr: Addr): bigint {
+  if (addr.kind() === 'ipv4') return BigInt(v4Number(addr as ipaddr.IPv4));
   return addr.toByteArray().reduce((acc, b) => (acc << 8n) | BigInt(b), 0n);
 }
 
+function v4Number(addr: ipaddr.IPv4): number {
+  const o = addr.octets;
+  return o[0] * 0x1000000 + (o[1] << 16) + (o[2] << 8) + o[3];
+}
+
+function v4FromNumber(value: number): Ip {
+  const octets = [value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255];
+  return { family: 4, text: octets.join('.'), addr: new ipaddr.IPv4(octets) };
+}
+
+function v4Mask(prefix: number): number {
+  return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+}
+
 function fromBigInt(value: bigint, family: IpFamily): Ip {
-  const size = family === 4 ? 4 : 16;
+  if (family === 4) return v4FromNumber(Number(value));
+  const size = 16;
   const bytes: number[] = [];
   for (let i = size - 1; i >= 0; i--) bytes.push(Number((value >> BigInt(i * 8)) & 0xffn));
   const addr = ipaddr.fromByteArray(bytes);
@@ -85,10 +108,12 @@ export function ipToBigInt(ip: Ip): bigint {
 }
 
 export function networkAddress(ip: Ip, prefix: number): Ip {
+  if (ip.family === 4) return v4FromNumber((v4Number(ip.addr as ipaddr.IPv4) & v4Mask(prefix)) >>> 0);
   return fromBigInt(toBigInt(ip.addr) & ~hostBits(ip.family, prefix), ip.family);
 }
 
 export function lastAddress(ip: Ip, prefix: number): Ip {
+  if (ip.family === 4) return v4FromNumber((v4Number(ip.addr as ipaddr.IPv4) | ~v4Mask(prefix)) >>> 0);
   return fromBigInt(toBigInt(ip.addr) | hostBits(ip.family, prefix), ip.family);
 }
 

@@ -43,6 +43,11 @@ export function decodeLastApplied(value: string | undefined): LastApplied | unde
   }
 }
 
+/** True when `value` is a user-data digest (`sha256:<hex>`) rather than user data. */
+export function isUserDataDigest(value: string): boolean {
+  return USER_DATA_DIGEST.test(value);
+}
+
 /** True when `stored` (a digest or text) stands for `userData`. */
 export function sameUserData(stored: string | undefined, userData: string | undefined): boolean {
   if (stored === undefined || userData === undefined) return stored === userData;

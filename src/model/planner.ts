@@ -12,7 +12,7 @@ import { Plan, PlanAction, PlanEntry, PlanSubject } from './plan-types';
 import { RenderedVm, renderResolvedVm } from './render';
 import { ResolvedNic, ResolvedVm } from './resolved';
 import { stableStringify } from './stable-json';
-import { kvInterface, kvNetwork } from './vm-spec';
+import { kvInterface, kvNetwork, vmMetadata } from './vm-spec';
 
 /** What exists in the cluster (all optional: without it the plan compares with the last applied spec only). */
 export interface LiveObjects {
@@ -74,6 +74,11 @@ function networkOf(net: Record<string, unknown> | undefined): string {
   if (net.pod !== undefined) return 'pod';
   const multus = net.multus as { networkName?: string } | undefined;
   return multus?.networkName ? `multus ${multus.networkName}` : 'none';
+}
+
+/** Same CNI config, whatever the key order and NAD name. */
+function sameConfig(a: NadManifest | undefined, b: NadManifest | undefined): boolean {
+  return (a !== undefined && a.spec.config === b?.spec.config) || configOf(a) === configOf(b);
 }
 
 function configOf(nad: NadManifest | undefined): string | undefined {
@@ -197,8 +202,7 @@ function nadDiff(ctx: Ctx, nic: ResolvedNic): string | undefined {
   const want = ctx.desired.nads.find(n => n.metadata.name === nic.nad!.name);
   const have = ctx.current?.nads.find(n => n.metadata.name === nic.nad!.name);
   if (!want || !have) return undefined;
-  const [a, b] = [configOf(have), configOf(want)];
-  if (a === b) return undefined;
+  if (sameConfig(have, want)) return undefined;
   try {
     const [x, y] = [JSON.parse(have.spec.config), JSON.parse(want.spec.config)];
     const keys = [...new Set([...Object.keys(x), ...Object.keys(y)])].filter(k => k !== 'name' && JSON.stringify(x[k]) !== JSON.stringify(y[k]));
@@ -209,11 +213,12 @@ function nadDiff(ctx: Ctx, nic: ResolvedNic): string | undefined {
 }
 
 function kubeOvnDiff(ctx: Ctx, nic: ResolvedNic): string | undefined {
-  if (!nic.kubeOvn || !ctx.current) return undefined;
+  if (!ctx.current || (!nic.kubeOvn && !nic.nad)) return undefined;
   const want = ctx.desired.virtualMachine.spec.template.metadata.annotations ?? {};
   const have = ctx.current.vm.templateAnnotations;
-  const prefix = nic.kubeOvn.provider.replace(/\.ovn$/, '');
-  const keys = Object.keys({ ...want, ...have }).filter(k => k.startsWith(prefix) && k.includes('.kubernetes.io/'));
+  // A NIC that stops being kube-ovn on the same NAD still has its fixed IP/MAC keys, named after that NAD, to drop.
+  const prefixes = [nic.kubeOvn?.provider.replace(/\.ovn$/, ''), nic.nad && `${nic.nad.name}.${nic.nad.namespace}`].filter((p): p is string => !!p);
+  const keys = Object.keys({ ...want, ...have }).filter(k => prefixes.some(p => k.startsWith(`${p}.`)) && k.includes('.kubernetes.io/'));
   const changed = keys.filter(k => want[k] !== have[k]);
   return changed.length ? changed.map(k => `${k.includes('ip_address') ? 'IP' : 'MAC'} ${have[k] ?? 'unset'} → ${want[k] ?? 'unset'}`).join(', ') : undefined;
 }
@@ -286,7 +291,7 @@ function planVmFields(ctx: Ctx): void {
   const live: string[] = [];
   if (cur?.spec?.runStrategy !== want.spec.runStrategy) live.push(`runStrategy ${cur?.spec?.runStrategy} → ${want.spec.runStrategy} (KubeVirt starts or stops the VM accordingly)`);
   // Only keys Wukong writes (wanted now, or written last time) count: other tools' labels and annotations are theirs.
-  const applied = ctx.input.applied ? renderResolvedVm(ctx.input.applied).virtualMachine.metadata : undefined;
+  const applied = ctx.input.applied ? vmMetadata(ctx.input.applied) : undefined;
   const managed = (have: Record<string, string>, wanted: Record<string, string> | undefined, before: Record<string, string> | undefined) => {
     const keys = new Set([...Object.keys(wanted ?? {}), ...Object.keys(before ?? {})].filter(k => k !== LAST_APPLIED_ANNOTATION));
     const pick = (m: Record<string, string> | undefined) => Object.fromEntries([...keys].filter(k => m?.[k] !== undefined).map(k => [k, m![k]]));
@@ -303,7 +308,7 @@ function planOwnedObjects(ctx: Ctx, phase: 'before' | 'after'): void {
   if (phase === 'before') {
     for (const nad of ctx.desired.nads) {
       const have = cur?.nads.find(n => n.metadata.name === nad.metadata.name);
-      if (!have) {entry(ctx, 'NetworkAttachmentDefinition', `${ns}/${nad.metadata.name}`, 'nad-create', 'created before the VM refers to it');} else if (configOf(have) !== configOf(nad) || have.metadata.annotations?.['k8s.v1.cni.cncf.io/resourceName'] !== nad.metadata.annotations?.['k8s.v1.cni.cncf.io/resourceName']) {
+      if (!have) {entry(ctx, 'NetworkAttachmentDefinition', `${ns}/${nad.metadata.name}`, 'nad-create', 'created before the VM refers to it');} else if (!sameConfig(have, nad) || have.metadata.annotations?.['k8s.v1.cni.cncf.io/resourceName'] !== nad.metadata.annotations?.['k8s.v1.cni.cncf.io/resourceName']) {
         entry(ctx, 'NetworkAttachmentDefinition', `${ns}/${nad.metadata.name}`, 'nad-update', 'CNI config changed; attached interfaces pick it up when attached again');
       }
     }

@@ -148,6 +148,13 @@ export function resolveRoutes(routes: RouteConfig[] | undefined, ip: ResolvedIp,
         ctx.issues.error(`${at}.destination`, `${show(r.destination)} duplicates the default route from ipConfig.gateway; keep one of them`);
         continue;
       }
+      if (dest.family === 6) {
+        // cloud-init's eni and sysconfig renderers (22.4) turn a v2 route to ::/0 into ::/64, so the guest would get no
+        // IPv6 default route; the v2 `gateway6` key, written from ipConfig.gateway, survives every renderer.
+        ctx.issues.error(`${at}.destination`, `${show(r.destination)} is rendered as '::/64' by cloud-init's eni and sysconfig renderers; `
+          + 'drop this route and set ipConfig.gateway to the IPv6 next hop (with a static IPv6 address) instead');
+        continue;
+      }
     }
     if (r.gateway === undefined) {
       ctx.issues.error(`${at}.gateway`, 'is required: give the next hop on this NIC\'s subnet');

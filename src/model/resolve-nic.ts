@@ -59,7 +59,7 @@ function checkName(n: NetworkConfig, path: string, issues: IssueCollector): void
   if (/^\d+$/.test(n.name)) issues.error(`${path}.name`, `${show(n.name)} is all digits; give the NIC a name with a letter, e.g. 'net${n.name}'`);
 }
 
-function checkInt(value: number | undefined, at: string, min: number, max: number, issues: IssueCollector): boolean {
+export function checkInt(value: number | undefined, at: string, min: number, max: number, issues: IssueCollector): boolean {
   if (value === undefined) return true;
   if (Number.isInteger(value) && value >= min && value <= max) return true;
   issues.error(at, `${show(value)} is out of range ${min}..${max}`);

@@ -1,9 +1,10 @@
 import { hotplugPortBudget, quantityToBytes } from './hotplug-budget';
+import { Inventory } from './inventory';
 import { Issue, IssueCollector, show } from './issues';
 import { NEWEST_DOCUMENTED_KUBEVIRT } from './kubevirt-version';
 import { dns1123LabelProblem, labelValueProblem, metadataKeyProblem } from './names';
 import { resolveIpConfig, resolveRoutes } from './resolve-ip';
-import { NicPlacement, VmContext, resolveMac, resolveNic } from './resolve-nic';
+import { NicPlacement, VmContext, checkInt, resolveMac, resolveNic } from './resolve-nic';
 import { ResolvedNic, ResolvedVm } from './resolved';
 import { checkShape, present } from './shape';
 import {
@@ -116,6 +117,7 @@ function resolvePodNic(pod: PodNetworkConfig | undefined, place: NicPlacement, c
   const name = pod?.name ?? DEFAULT_POD_NETWORK_NAME;
   const problem = dns1123LabelProblem(name);
   if (problem) ctx.issues.error(`${path}.name`, `${show(name)} ${problem}`);
+  checkInt(pod?.priority, `${path}.priority`, 0, 1_000_000, ctx.issues);
   const ipCtx = { path, primary: place.primary, metric: place.metric, issues: ctx.issues };
   const ip = resolveIpConfig({ mode: 'dhcp' }, ipCtx);
   const { mac, macSource } = resolveMac(pod?.macAddress, `${path}.macAddress`, ctx.namespace, ctx.vmName, name, ctx.issues);
@@ -143,6 +145,18 @@ function checkDuplicateMacs(nics: ResolvedNic[], issues: IssueCollector): void {
     if (other && nic.macSource === 'derived' && nics.some(n => n.path === other && n.name === nic.name)) continue;
     if (other) issues.error(`${nic.path}.macAddress`, `${show(nic.mac)} is already used by ${other}; every NIC needs its own MAC`);
     else seen.set(nic.mac, nic.path);
+  }
+}
+
+/**
+ * Subnets are cluster-scoped: two NICs of one VM may not create one Subnet name twice, nor overlap in one VPC. Only
+ * NICs with a NAD of their own create their Subnet; one on a reused NAD gives it to check addresses against.
+ */
+function checkSubnets(nics: ResolvedNic[], issues: IssueCollector): void {
+  const subnets = new Inventory();
+  for (const nic of nics) {
+    if (!nic.kubeOvn?.subnet || nic.nad?.owner !== 'vm') continue;
+    for (const i of subnets.addSubnet(nic.kubeOvn.subnet, nic.path, `${nic.path}.subnet`)) issues.error(i.path, i.message);
   }
 }
 
@@ -176,6 +190,7 @@ export function resolveVm(metadataInput: unknown, specInput: unknown, paths: Fie
   if (podEnabled) nics.push(resolvePodNic(pod, placement.get(at(paths.spec, 'podNetwork'))!, ctx, paths));
   for (const [n, i] of present(spec.networks)) nics.push(resolveNic(n, placement.get(`${ctx.networksPath}[${i}]`)!, ctx));
   checkDuplicateMacs(nics, issues);
+  checkSubnets(nics, issues);
   const memory = spec.memory ?? DEFAULT_MEMORY;
   warnPortBudget(nics, memory, paths, issues);
   if (issues.hasErrors) return { issues: issues.issues };

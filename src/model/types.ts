@@ -133,6 +133,7 @@ export interface PodNetworkConfig {
   readonly name?: string;
   /** Carry the default route through the pod network instead of a secondary NIC. @default false */
   readonly primary?: boolean;
+  /** 0..1,000,000, lower is preferred, as for `networks[].priority`. @default - ranked after the secondary NICs */
   readonly priority?: number;
   readonly macAddress?: string;
   readonly routes?: RouteConfig[];

@@ -116,6 +116,16 @@ function templateAnnotations(vm: ResolvedVm): Record<string, string> {
 /** Where the VM reads its cloud-init data from. */
 export type CloudInitSource = { readonly secretName: string } | { readonly userData: string; readonly networkData: string };
 
+/** The VirtualMachine's own metadata. */
+export function vmMetadata(vm: ResolvedVm): KvVirtualMachine['metadata'] {
+  return {
+    name: vm.name,
+    namespace: vm.namespace,
+    labels: { ...vm.labels, [MANAGED_BY_LABEL]: MANAGED_BY, [VM_NAME_LABEL]: vm.name },
+    ...(Object.keys(vm.annotations).length ? { annotations: { ...vm.annotations } } : {}),
+  };
+}
+
 /** Renders the VirtualMachine of a resolved VM. */
 export function renderVirtualMachine(vm: ResolvedVm, cloudInit: CloudInitSource): KvVirtualMachine {
   const annotations = templateAnnotations(vm);
@@ -126,12 +136,7 @@ export function renderVirtualMachine(vm: ResolvedVm, cloudInit: CloudInitSource)
   return {
     apiVersion: 'kubevirt.io/v1',
     kind: 'VirtualMachine',
-    metadata: {
-      name: vm.name,
-      namespace: vm.namespace,
-      labels: { ...vm.labels, [MANAGED_BY_LABEL]: MANAGED_BY, [VM_NAME_LABEL]: vm.name },
-      ...(Object.keys(vm.annotations).length ? { annotations: { ...vm.annotations } } : {}),
-    },
+    metadata: vmMetadata(vm),
     spec: {
       runStrategy: vm.runStrategy,
       template: {

@@ -10,7 +10,7 @@ import type * as pulumi from '@pulumi/pulumi';
 import { ApplyResult, Cluster, PlanRejectedError, applyVm, deleteVm, describeApiError, apiStatusCode, readLive } from '../kube';
 import {
   LAST_APPLIED_ANNOTATION, LastApplied, MANIFEST_PATHS, NicStatus, PlanEntry, WukongSpec, WukongValidationError, decodeLastApplied,
-  nicStatuses, parseKubeVirtVersion, parseLiveVm, parseLiveVmi, resolveVm, stableStringify,
+  isUserDataDigest, nicStatuses, parseKubeVirtVersion, parseLiveVm, parseLiveVmi, resolveVm, stableStringify, userDataDigest,
 } from '../model';
 
 /** Inputs of the dynamic resource (plain values, as the engine passes them). */
@@ -25,10 +25,13 @@ export interface VmInputs {
   readonly timeoutSeconds?: number;
   readonly kubevirtVersion?: string;
   readonly manageOwnedObjects?: boolean;
+  /** The spec's user data, split off as a secret input by `WukongVmResource` (else taken from `spec.userData`). */
+  readonly userData?: string;
 }
 
-/** Outputs: the inputs but the kubeconfig, plus what the last apply did and where each NIC stands. */
-export interface VmOutputs extends Omit<VmInputs, 'kubeconfig'> {
+/** Outputs: the inputs but the kubeconfig and the user data (a digest instead), plus the last apply's plan and NICs. */
+export interface VmOutputs extends Omit<VmInputs, 'kubeconfig' | 'userData'> {
+  readonly userDataDigest?: string;
   readonly uid: string;
   readonly plan: Array<Pick<PlanEntry, 'subject' | 'name' | 'action' | 'reason' | 'applies'>>;
   readonly restartRequired: boolean;
@@ -42,8 +45,18 @@ function clusterFor(props: Partial<VmInputs>): Cluster {
   return Cluster.connect({ kubeconfig: props.kubeconfig, kubeconfigPath: props.kubeconfigPath, context: props.context });
 }
 
+/** Namespace defaulted, and the user data back in the spec (where the model expects it). */
 function withDefaults(inputs: VmInputs): VmInputs {
-  return { ...inputs, metadata: { ...inputs.metadata, namespace: inputs.metadata.namespace ?? 'default' } };
+  const userData = inputs.userData ?? inputs.spec?.userData;
+  const spec = userData === undefined ? inputs.spec : { ...inputs.spec, userData };
+  return { ...inputs, spec, metadata: { ...inputs.metadata, namespace: inputs.metadata.namespace ?? 'default' } };
+}
+
+/** The spec without user data, and the digest that stands for it (from plain text, or a stored digest). */
+function splitUserData(spec: WukongSpec | undefined, digest?: string): { spec: WukongSpec; userDataDigest?: string } {
+  const { userData, ...rest } = spec ?? {};
+  if (userData === undefined) return { spec: rest, userDataDigest: digest };
+  return { spec: rest, userDataDigest: isUserDataDigest(userData) ? userData : userDataDigest(userData) };
 }
 
 /** Turns errors into messages the engine prints: never a stack, never credentials. */
@@ -59,11 +72,10 @@ function plain<T>(value: T): T {
 }
 
 function outputsOf(inputs: VmInputs, result: ApplyResult): VmOutputs {
-  const { kubeconfig, __provider, ...rest } = inputs as VmInputs & { __provider?: string };
-  void kubeconfig;
-  void __provider;
+  const { kubeconfig: _k, __provider: _p, userData: _u, spec, ...rest } = inputs as VmInputs & { __provider?: string };
   return plain({
     ...rest,
+    ...splitUserData(spec),
     uid: result.vm?.metadata?.uid ?? '',
     plan: result.plan.entries.map(({ subject, name, action, reason, applies }) => ({ subject, name, action, reason, applies })),
     restartRequired: result.restartRequired,
@@ -89,7 +101,7 @@ async function apply(inputs: VmInputs): Promise<VmOutputs> {
 }
 
 export async function check(_olds: VmInputs, news: VmInputs): Promise<pulumi.dynamic.CheckResult> {
-  const { issues } = resolveVm(news.metadata, news.spec, MANIFEST_PATHS);
+  const { issues } = resolveVm(news.metadata, withDefaults(news).spec, MANIFEST_PATHS);
   const failures = issues.filter(i => i.severity === 'error').map(i => ({ property: i.path, reason: i.message }));
   if (news.kubevirtVersion !== undefined && !parseKubeVirtVersion(news.kubevirtVersion)) {
     failures.push({ property: 'kubevirtVersion', reason: `'${news.kubevirtVersion}' is not a version like v1.6` });
@@ -98,10 +110,11 @@ export async function check(_olds: VmInputs, news: VmInputs): Promise<pulumi.dyn
 }
 
 export async function diff(_id: string, olds: VmOutputs, news: VmInputs): Promise<pulumi.dynamic.DiffResult> {
-  const o = withDefaults(olds as VmInputs);
-  const n = withDefaults(news);
+  // Older state may still hold user data in the spec: both sides are compared by digest.
+  const o = { ...withDefaults(olds as VmInputs), ...splitUserData(olds.spec, olds.userDataDigest) };
+  const n = { ...withDefaults(news), ...splitUserData(withDefaults(news).spec) };
   const replaces = (['name', 'namespace'] as const).filter(k => o.metadata[k] !== n.metadata[k]).map(k => `metadata.${k}`);
-  const changes = DIFFED.some(k => stableStringify(o[k] ?? null) !== stableStringify(n[k] ?? null));
+  const changes = [...DIFFED, 'userDataDigest' as const].some(k => stableStringify(o[k] ?? null) !== stableStringify(n[k] ?? null));
   // NIC changes are in-place updates (hot-plug, unplug, or reported restart-required); only a new identity replaces.
   return { changes: changes || replaces.length > 0, replaces, deleteBeforeReplace: false };
 }
@@ -122,13 +135,22 @@ export async function read(id: string, props: VmOutputs): Promise<pulumi.dynamic
     const vm = parseLiveVm(live.vm);
     if (!vm) return {};
     const applied = decodeLastApplied(vm.annotations[LAST_APPLIED_ANNOTATION]);
-    const { uid: _uid, plan: _plan, restartRequired: _rr, nics: _nics, ...options } = props;
-    // What is live is what the next diff compares with (pulumi/pulumi#21315): the last applied spec.
-    const inputs = applied ? { ...options, metadata: applied.metadata, spec: applied.spec } : undefined;
+    const { uid: _uid, plan: _plan, restartRequired: _rr, nics: _nics, userDataDigest: _d, ...options } = props;
+    // What is live is what the next diff compares with (pulumi/pulumi#21315): the last applied spec, whose user data
+    // the annotation holds as a digest only.
+    const split = applied ? splitUserData(applied.spec) : undefined;
+    const inputs = applied ? { ...options, metadata: applied.metadata, spec: split!.spec } : undefined;
     const restartRequired = vm.conditions.some(c => c.type === 'RestartRequired' && c.status === 'True');
     return plain({
       id,
-      props: { ...props, ...(inputs ?? {}), uid: vm.uid ?? props.uid, restartRequired, nics: nicStatuses(vm, parseLiveVmi(live.vmi)) },
+      props: {
+        ...props,
+        ...(inputs ?? {}),
+        userDataDigest: split ? split.userDataDigest : props.userDataDigest,
+        uid: vm.uid ?? props.uid,
+        restartRequired,
+        nics: nicStatuses(vm, parseLiveVmi(live.vmi)),
+      },
       inputs,
     });
   } catch (e) {

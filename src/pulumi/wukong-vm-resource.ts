@@ -52,8 +52,19 @@ export class WukongVmResource extends pulumi.dynamic.Resource {
   /** Per NIC: MAC, IPs, guest name, state. */
   public readonly nics!: pulumi.Output<NicStatus[]>;
 
+  /** sha256 of the user data: what outputs and state keep of it. */
+  public readonly userDataDigest!: pulumi.Output<string | undefined>;
+
   public constructor(name: string, args: WukongVmResourceArgs, opts?: pulumi.CustomResourceOptions) {
-    super(wukongVmProvider, name, { ...args, uid: undefined, plan: undefined, restartRequired: undefined, nics: undefined },
+    // User data may hold passwords and keys: it travels as its own secret input, and outputs keep only a digest.
+    const spec = pulumi.output(args.spec);
+    const inputs = {
+      ...args,
+      spec: spec.apply(({ userData: _, ...rest }) => rest),
+      userData: pulumi.secret(spec.apply(s => s.userData)),
+    };
+    const outputs = { uid: undefined, plan: undefined, restartRequired: undefined, nics: undefined, userDataDigest: undefined };
+    super(wukongVmProvider, name, { ...inputs, ...outputs },
       opts, VM_RESOURCE_MODULE, VM_RESOURCE_TYPE);
   }
 }

@@ -1,8 +1,12 @@
 /** `wukong plan --live`, `wukong apply` and `wukong status`, as users run them, against the test API server. */
+import { mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
 import { join } from 'path';
+import { stringify } from 'yaml';
 import { describeWithCluster, kubeConfigFor, testCluster } from './support/cluster';
 import { KubeVirtSimulator } from './support/kubevirt-simulator';
 import { ensureNamespace } from './support/objects';
+import { Cluster, deleteVm } from '../../src/kube';
 
 const DAY2 = join(__dirname, '..', '..', 'examples', 'wukong', 'day2');
 const f = (name: string) => join(DAY2, `${name}.yaml`);
@@ -33,6 +37,37 @@ describeWithCluster('wukong plan --live / apply / status', () => {
   afterAll(async () => {
     await sim.stop();
     expect(sim.failures).toEqual([]);
+  });
+
+  it('never prints the user data or the token: not in plans, progress, status, JSON or errors', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wukong-cli-secrets-'));
+    const marker = 'root:wukong-cli-user-data-marker';
+    try {
+      const file = join(dir, 'vm.yaml');
+      const network = { name: 'eth0', vlanId: 10, ipConfig: { address: '10.0.0.5/24', gateway: '10.0.0.1' } };
+      const doc = (networks: object[]) => stringify({
+        apiVersion: 'vm.novasphere.dev/v1alpha1',
+        kind: 'Wukong',
+        metadata: { name: 'secretive', namespace: 'default' },
+        spec: { userData: `#cloud-config\nchpasswd: {list: "${marker}"}\n`, networks },
+      });
+      writeFileSync(file, doc([network]));
+      const outputs = [
+        await run(['plan', file, '--live', ...k]), await run(['apply', file, '--wait', '--timeout', '60', ...k]),
+        await run(['plan', file, '--live', '--json', ...k]), await run(['status', 'secretive', '--json', ...k]),
+      ];
+      outputs.push(await run(['apply', file, '--kubeconfig', join(dir, 'missing')]));
+      writeFileSync(file, doc([network, { ...network, name: 'eth0', vlanId: 5000 }]));
+      outputs.push(await run(['apply', file, ...k]));
+      expect(outputs.map(o => o.code)).toEqual([0, 0, 0, 0, 1, 2]);
+      for (const o of outputs) {
+        expect(`${o.stdout}${o.stderr}`).not.toContain(marker);
+        expect(`${o.stdout}${o.stderr}`).not.toContain(state.adminToken);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await deleteVm(new Cluster(kc), 'default', 'secretive', { pollMs: 100, timeoutSeconds: 30 });
+    }
   });
 
   it('plans creating the VM when it does not exist, reading the KubeVirt version from the cluster', async () => {
@@ -89,8 +124,10 @@ describeWithCluster('wukong plan --live / apply / status', () => {
     expect(json.nics.map((n: { name: string }) => n.name)).toEqual(['default', 'eth0']);
     const denied = await run(['status', 'my-vm', '--kubeconfig', state.kubeconfig, '--context', 'restricted']);
     expect(denied.code).toBe(1);
-    // The VM and its VMI are read together; whichever is refused first is reported, by the server's own message.
-    expect(denied.stderr).toMatch(/^error: HTTP 403: virtualmachine(instance)?s\.kubevirt\.io "my-vm" is forbidden: User "wukong-restricted" cannot get resource /);
-    expect(denied.stderr.split('\n')).toHaveLength(2);
+    // The VM and its VMI are read together; whichever is refused first is reported: the server's words, the
+    // permission, and where to get the role.
+    expect(denied.stderr).toMatch(/^error: the API server refused \(HTTP 403: virtualmachine(instance)?s\.kubevirt\.io "my-vm" is forbidden: User "wukong-restricted" cannot get resource /);
+    expect(denied.stderr).toMatch(/^error: {3}get virtualmachine(instance)?s\.kubevirt\.io in namespace \S+$/m);
+    expect(denied.stderr).toMatch(/`wukong rbac` prints the Role/);
   });
 });

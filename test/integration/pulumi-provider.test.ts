@@ -28,6 +28,9 @@ const URN = 'urn:pulumi:stack::project::pulumi-nodejs:dynamic/wukong:VirtualMach
 const MGMT = { name: 'mgmt', vlanId: 10, ipConfig: { address: '10.10.0.11/24', gateway: '10.10.0.1' } };
 const DATA = { name: 'data', vlanId: 20, ipConfig: { address: '10.20.0.11/24' } };
 const STORAGE = { name: 'storage', vlanId: 200, mtu: 9000, ipConfig: { address: '192.168.200.11/24' } };
+/** User data with a password in it, as WukongVmResource passes it: a secret input of its own. */
+const USER_DATA_MARKER = 'root:wukong-user-data-marker';
+const USER_DATA = `#cloud-config\nchpasswd: {list: "${USER_DATA_MARKER}"}\n`;
 
 function call<T>(client: any, method: string, req: unknown): Promise<T> {
   return new Promise((resolve, reject) => client[method](req, (err: grpc.ServiceError | null, resp: T) => (err ? reject(err) : resolve(resp))));
@@ -44,9 +47,17 @@ describeWithCluster('the Pulumi provider over gRPC (dynamic-provider host)', () 
   let client: any;
   let providerText: string;
   const seen: string[] = [];
+  let hostOutput = '';
 
   const news = (networks: object[], extra: object = {}) => ({
-    __provider: providerText, metadata: { name: 'web', namespace: NS }, spec: { cpu: 2, memory: '4Gi', networks }, kubeconfig, wait: true, timeoutSeconds: 60, ...extra,
+    __provider: providerText,
+    metadata: { name: 'web', namespace: NS },
+    spec: { cpu: 2, memory: '4Gi', networks },
+    userData: USER_DATA,
+    kubeconfig,
+    wait: true,
+    timeoutSeconds: 60,
+    ...extra,
   });
   const struct = (o: object) => Struct.fromJavaScript(o as any);
   const record = (o: unknown) => {
@@ -92,8 +103,9 @@ describeWithCluster('the Pulumi provider over gRPC (dynamic-provider host)', () 
     providerText = (await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true })).text;
     // KUBECONFIG is what refresh and destroy use: they only see stored outputs, which never hold credentials.
     host = spawn(process.execPath, [require.resolve('@pulumi/pulumi/cmd/dynamic-provider'), '127.0.0.1:1'], {
-      cwd: program, env: { ...process.env, KUBECONFIG: state.kubeconfig }, stdio: ['ignore', 'pipe', 'inherit'],
+      cwd: program, env: { ...process.env, KUBECONFIG: state.kubeconfig }, stdio: ['ignore', 'pipe', 'pipe'],
     });
+    host.stderr!.on('data', (d: Buffer) => { hostOutput += d.toString(); });
     const port = await new Promise<string>((resolve, reject) => {
       host.stdout!.once('data', (d: Buffer) => resolve(d.toString().split('\n')[0].trim()));
       host.once('exit', code => reject(new Error(`dynamic-provider host exited (${code})`)));
@@ -132,6 +144,11 @@ describeWithCluster('the Pulumi provider over gRPC (dynamic-provider host)', () 
     expect(resp.getId()).toBe(`${NS}/web`);
     outs = record(resp.getProperties().toJavaScript());
     expect(outs.kubeconfig).toBeUndefined();
+    expect(outs.userData).toBeUndefined();
+    expect(outs.spec.userData).toBeUndefined();
+    expect(outs.userDataDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const secret = await cluster.get({ apiVersion: 'v1', kind: 'Secret', namespace: NS, name: 'web-cloudinit' });
+    expect(Buffer.from(secret.data.userdata, 'base64').toString()).toBe(USER_DATA);
     expect(outs.nics.map((n: { name: string; state: string }) => `${n.name}:${n.state}`)).toEqual(['default:attached', 'mgmt:attached', 'data:attached']);
     expect(outs.uid).toBe((await cluster.get(vmRef(NS, 'web'))).metadata.uid);
   });
@@ -160,6 +177,7 @@ describeWithCluster('the Pulumi provider over gRPC (dynamic-provider host)', () 
     expect(props.nics.map((n: { name: string }) => n.name)).toEqual(['default', 'mgmt', 'data', 'storage']);
     expect(resp.getInputs().toJavaScript().spec.networks.map((n: { name: string }) => n.name)).toEqual(['mgmt', 'data', 'storage']);
     expect(props.kubeconfig).toBeUndefined();
+    expect(props.userDataDigest).toBe(outs.userDataDigest);
   });
 
   it('diffs a removed NIC as an update, and unplugs it (state: absent) with its NAD deleted after detach', async () => {
@@ -174,11 +192,16 @@ describeWithCluster('the Pulumi provider over gRPC (dynamic-provider host)', () 
     const renamed = { ...news([MGMT, DATA]), metadata: { name: 'web2', namespace: NS } };
     expect((await diff(outs, renamed)).replaces).toEqual(['metadata.name']);
     expect(await diff(outs, news([MGMT, DATA]))).toEqual({ changes: providerPb.DiffResponse.DiffChanges.DIFF_NONE, replaces: [] });
+    // User data is compared by digest: the outputs never hold it.
+    expect(await diff(outs, news([MGMT, DATA], { userData: `${USER_DATA}# changed\n` })))
+      .toEqual({ changes: providerPb.DiffResponse.DiffChanges.DIFF_SOME, replaces: [] });
   });
 
   it('fails an update the plan rejects with the reason as the gRPC error, and applies nothing', async () => {
     const gen = (await cluster.get(vmRef(NS, 'web'))).metadata.generation;
-    await expect(update(outs, news([DATA]))).rejects.toMatchObject({ code: grpc.status.UNKNOWN, details: expect.stringMatching(/nic mgmt: the primary NIC is never removed/) });
+    const error = await update(outs, news([DATA])).catch((e: grpc.ServiceError) => e);
+    seen.push(error.details);
+    expect(error).toMatchObject({ code: grpc.status.UNKNOWN, details: expect.stringMatching(/nic mgmt: the primary NIC is never removed/) });
     expect((await cluster.get(vmRef(NS, 'web'))).metadata.generation).toBe(gen);
   });
 
@@ -192,13 +215,14 @@ describeWithCluster('the Pulumi provider over gRPC (dynamic-provider host)', () 
     expect(await cluster.ownedNads(NS, 'web')).toEqual([]);
   });
 
-  it('never carries the kubeconfig or its token in the provider text or any output', async () => {
+  it('never carries the kubeconfig, its token or the user data in the provider text, outputs, errors or the host\'s log', async () => {
     const info: any = await call(client, 'getPluginInfo', new Empty());
     expect(info.getVersion()).toMatch(/^3\.248\./);
-    const token = state.adminToken;
-    for (const text of [providerText, ...seen]) {
-      expect(text).not.toContain(token);
+    expect(seen.length).toBeGreaterThan(4);
+    for (const text of [providerText, ...seen, hostOutput]) {
+      expect(text).not.toContain(state.adminToken);
       expect(text).not.toContain('insecure-skip-tls-verify');
+      expect(text).not.toContain(USER_DATA_MARKER);
     }
   });
 });

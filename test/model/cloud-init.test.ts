@@ -1,6 +1,6 @@
 import { parse } from 'yaml';
 import { resolveOk, withNets } from './fixtures';
-import { INLINE_CLOUD_INIT_LIMIT, ResolvedVm, buildNetworkData, deriveMac, networkDataYaml } from '../../src/model';
+import { INLINE_CLOUD_INIT_LIMIT, NetworkDataV2, ResolvedVm, blockYaml, buildNetworkData, deriveMac, documentYaml, networkDataYaml } from '../../src/model';
 
 const mac = (nic: string) => deriveMac('default', 'vm1', nic);
 
@@ -167,6 +167,18 @@ describe('networkDataYaml', () => {
     expect(parse(text, { version: '1.1' })).toEqual(data);
     expect(text).toContain('      - to: "0.0.0.0/0"\n        via: "10.0.1.1"\n        metric: 100\n');
     expect(text).toContain('    addresses:\n      - "10.0.1.100/24"\n');
+  });
+
+  it('writes with the yaml library whatever the fast writer does not take', () => {
+    // Validation keeps such values out today; the writer must not depend on it.
+    const odd = [{ 'set-name': 'bücher' }, { 'set-name': 'tab\there' }, { mtu: 1.5 }, { addresses: [] }, { routes: [[1]] }, { on: true }, {}];
+    for (const e of odd) {
+      const data: NetworkDataV2 = { version: 2, ethernets: { eth1: e } };
+      expect(blockYaml(data)).toBeUndefined();
+      expect(networkDataYaml(data)).toBe(documentYaml(data));
+    }
+    const none: NetworkDataV2 = { version: 2, ethernets: {} };
+    expect(networkDataYaml(none)).toBe('version: 2\nethernets: {}\n');
   });
 
   it('has the KubeVirt inline limit of 2048 bytes', () => {

@@ -1,3 +1,5 @@
+import * as fc from 'fast-check';
+import * as ipaddr from 'ipaddr.js';
 import {
   cidrContains, cidrsOverlap, hasHostBits, ipRange, ipToBigInt, isReservedInSubnet, lastAddress, networkAddress, nthAddress, parseCidr, parseIp,
 } from '../../src/model';
@@ -142,5 +144,30 @@ describe('isReservedInSubnet', () => {
 
   it('is false for addresses outside the subnet', () => {
     expect(isReservedInSubnet(cidr('10.0.0.0/24'), ip('10.0.1.0'))).toBe(false);
+  });
+});
+
+describe('parseIp dotted quads', () => {
+  it('agrees with ipaddr.js on every four-part form, leading zeros and out-of-range parts included', () => {
+    const part = fc.oneof(fc.integer({ min: 0, max: 300 }).map(String), fc.constantFrom('00', '01', '007', '-1', '', 'a', '1e2'));
+    fc.assert(fc.property(fc.array(part, { minLength: 4, maxLength: 4 }), parts => {
+      const text = parts.join('.');
+      const want = ipaddr.IPv4.isValidFourPartDecimal(text) ? ipaddr.IPv4.parse(text).toString() : undefined;
+      expect(parseIp(text)?.text).toBe(want);
+    }), { numRuns: 5_000 });
+  });
+
+  it('computes IPv4 network and last addresses at every prefix', () => {
+    /* eslint-disable no-bitwise */ // the expected values are bit arithmetic on the address
+    const addr = parseIp('203.0.113.77')!;
+    const bytes = (text: string) => ipaddr.IPv4.parse(text).toByteArray().reduce((acc, b) => (acc << 8n) | BigInt(b), 0n);
+    const n = bytes('203.0.113.77');
+    expect(ipToBigInt(addr)).toBe(n);
+    for (let prefix = 0; prefix <= 32; prefix++) {
+      const mask = ((1n << 32n) - 1n) ^ ((1n << BigInt(32 - prefix)) - 1n);
+      expect(bytes(networkAddress(addr, prefix).text)).toBe(n & mask);
+      expect(bytes(lastAddress(addr, prefix).text)).toBe(n | (((1n << 32n) - 1n) ^ mask));
+    }
+    /* eslint-enable no-bitwise */
   });
 });

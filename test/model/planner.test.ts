@@ -171,6 +171,12 @@ const cases: Case[] = [
     want: { name: 'ovn', action: 'restart-required', applies: false, exit: 3 },
   },
   {
+    title: 'needs a restart when a NIC stops being kube-ovn on the same NAD, to drop its fixed IP/MAC',
+    input: () => scenario(spec([{ name: 'ovn', type: 'kube-ovn', nadName: 'infra/ovn-net' }]), spec([{ name: 'ovn', type: 'bridge', nadName: 'infra/ovn-net' }])),
+    reason: /^Kube-OVN fixed MAC [0-9a-f:]{17} → unset changes; /,
+    want: { name: 'ovn', action: 'restart-required', applies: false, exit: 3 },
+  },
+  {
     title: 'needs a restart for a new macvlan (macvtap binding) NIC',
     input: () => scenario(spec(), spec([MACVLAN])),
     reason: /^KubeVirt hot-plugs only bridge and SR-IOV interfaces; a macvtap interface added now would sit pending, .* restart \(§4\)$/,

@@ -227,6 +227,11 @@ describe('routes', () => {
       /'::\/0' duplicates the default route from ipConfig\.gateway/);
   });
 
+  it('fails if a route is an IPv6 default route, which cloud-init renders as ::/64', () => {
+    expectError(nic({ address: '2001:db8::10/64' }, [{ destination: '::/0', gateway: '2001:db8::1' }]), `${ROUTE}.destination`,
+      /^'::\/0' is rendered as '::\/64' by cloud-init's eni and sysconfig renderers; drop this route and set ipConfig\.gateway/);
+  });
+
   it('fails if a route has no gateway', () => {
     expectError(nic(STATIC, [{ destination: '10.8.0.0/16' }]), `${ROUTE}.gateway`, /^is required: give the next hop on this NIC's subnet$/);
   });

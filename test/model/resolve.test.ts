@@ -224,6 +224,31 @@ describe('primary NIC and ranks', () => {
   });
 });
 
+describe('Kube-OVN Subnets within a VM', () => {
+  const ovn = (name: string, subnet: Record<string, unknown>) => ({ name, type: 'kube-ovn', subnet });
+
+  it('fails if two NICs create a Subnet of one name', () => {
+    expectError({ networks: [ovn('a', { name: 'tenant', cidrBlock: '10.20.0.0/24' }), ovn('b', { name: 'tenant', cidrBlock: '10.21.0.0/24' })] },
+      'networks[1].subnet.name', /^Subnet 'tenant' is also created by networks\[0\] \(networks\[0\]\.subnet\); Subnets are cluster-scoped, so give this one another name$/);
+  });
+
+  it('fails if two NICs create overlapping Subnets in one VPC', () => {
+    expectError({ networks: [ovn('a', { cidrBlock: '10.20.0.0/16' }), ovn('b', { cidrBlock: '10.20.5.0/24' })] },
+      'networks[1].subnet.cidrBlock', /^10\.20\.5\.0\/24 overlaps Subnet 'vm1-a-nad' of networks\[0\] \(networks\[0\]\.subnet\) in the same VPC; Kube-OVN rejects overlapping subnets, pick a disjoint CIDR$/);
+  });
+
+  it('accepts overlapping Subnets in different VPCs, and a reused NAD\'s subnet given twice for checking', () => {
+    resolveOk({ networks: [ovn('a', { cidrBlock: '10.20.0.0/16' }), ovn('b', { cidrBlock: '10.20.0.0/16', vpc: 'tenant-vpc' })] });
+    resolveOk({ networks: [{ ...ovn('a', { cidrBlock: '10.20.0.0/16' }), nadName: 'ovn-net' }, { ...ovn('b', { cidrBlock: '10.20.0.0/16' }), nadName: 'ovn-net' }] });
+  });
+});
+
+describe('pod network priority', () => {
+  it.each([-1, 1.5, 1_000_001])('fails if podNetwork.priority is %s', priority => {
+    expectError({ podNetwork: { priority } }, 'podNetwork.priority', new RegExp(`^${String(priority).replace('.', '\\.')} is out of range 0\\.\\.1000000$`));
+  });
+});
+
 describe('MACs within a VM', () => {
   it('fails if two NICs have the same MAC, whatever its case', () => {
     expectError({ podNetwork: { macAddress: '02:00:00:00:00:aa' }, networks: [{ name: 'eth1', macAddress: '02:00:00:00:00:AA' }] },

@@ -3,6 +3,10 @@ import * as pulumi from '@pulumi/pulumi';
 import { MockMonitor } from '@pulumi/pulumi/runtime/mocks';
 import { setMockOptions } from '@pulumi/pulumi/runtime/settings';
 
+// The runtime's settings store (not in the package's type declarations).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { getStore } = require('@pulumi/pulumi/runtime/state') as { getStore(): Record<string, unknown> };
+
 export interface Registration {
   readonly type: string;
   readonly name: string;
@@ -41,8 +45,11 @@ export async function recordingMocks(): Promise<Registration[]> {
     call: args => args.inputs,
   };
   await pulumi.runtime.setMocks(mocks, 'project', 'stack', false);
+  const flags = { ...getStore() };
   const monitor = new RecordingMonitor(mocks);
   setMockOptions(monitor, 'project', 'stack', false);
+  // setMockOptions resets the feature flags setMocks turned on (secrets among them): turn them on again.
+  Object.assign(getStore(), Object.fromEntries(Object.entries(flags).filter(([k]) => k.startsWith('supports'))));
   return monitor.registrations;
 }
 

@@ -54,6 +54,16 @@ describe('WukongVm (Pulumi component)', () => {
       .not.toContain('s3cr3t');
   });
 
+  it('passes user data as a secret input of its own, never in the plain spec', async () => {
+    const vm = new WukongVm('web', { metadata: METADATA, spec: { ...SPEC, userData: '#cloud-config\npassword: hunter2-user-data\n' } });
+    await settle(vm);
+    const dynamic = one('pulumi-nodejs:dynamic/wukong:VirtualMachine');
+    expect(dynamic.inputs.spec.userData).toBeUndefined();
+    expect(JSON.stringify(dynamic.inputs.spec)).not.toContain('hunter2');
+    // The engine's marker for a secret value (pulumi/sdk/nodejs/runtime/rpc.ts specialSigKey / specialSecretSig).
+    expect(dynamic.inputs.userData).toEqual({ '4dabf18193072939515e22adb298388d': '1b47061264138c4ac30d75fd1eb44270', 'value': '#cloud-config\npassword: hunter2-user-data\n' });
+  });
+
   it('gives the owned objects a kubernetes provider made from the kubeconfig', async () => {
     const vm = new WukongVm('web', { metadata: METADATA, spec: SPEC, kubeconfig: KUBECONFIG });
     await settle(vm);

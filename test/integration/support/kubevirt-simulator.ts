@@ -44,9 +44,11 @@ function clone<T>(x: T): T {
 interface Launcher {
   /** The VM template spec the VMI started from, for RestartRequired (§6). */
   readonly startSpec: any;
-  /** Free PCIe ports reserved at start (§7). */
-  readonly ports: number;
-  hotplugged: number;
+  /**
+   * Free PCIe root ports: reserved at start (§7), taken by each hot-plug, and given back when a device is detached
+   * (root ports are a pool fixed at start; detaching a device empties its port, which the next hot-plug can use).
+   */
+  free: number;
 }
 
 export class KubeVirtSimulator {
@@ -278,7 +280,7 @@ export class KubeVirtSimulator {
     this.writes++;
     const memory = quantityToBytes(vm.spec.template.spec.domain?.memory?.guest ?? '1Gi') ?? 0;
     const ports = hotplugPortBudget({ version: this.opts.version, interfaces: live.length, otherDevices: 2, guestMemoryBytes: memory });
-    this.launchers.set(`${ns}/${vm.metadata.name}`, { startSpec: clone(vm.spec.template.spec), ports, hotplugged: 0 });
+    this.launchers.set(`${ns}/${vm.metadata.name}`, { startSpec: clone(vm.spec.template.spec), free: ports });
     await this.patchVmStatus(await this.fresh(vm), { printableStatus: 'Running', ready: true, conditions: [] });
     return created;
   }
@@ -321,7 +323,7 @@ export class KubeVirtSimulator {
   /** The network VM controller and virt-launcher: plug, unplug, clean up, and report RestartRequired (§1, §3, §6). */
   private async syncInterfaces(vm: any, vmi: any): Promise<void> {
     const key = `${vm.metadata.namespace}/${vm.metadata.name}`;
-    const launcher = this.launchers.get(key) ?? { startSpec: clone(vmi.spec), ports: 0, hotplugged: 0 };
+    const launcher = this.launchers.get(key) ?? { startSpec: clone(vmi.spec), free: 0 };
     this.launchers.set(key, launcher);
     const tIfaces: any[] = vm.spec.template.spec.domain.devices.interfaces ?? [];
     const tNets: any[] = vm.spec.template.spec.networks ?? [];
@@ -373,6 +375,7 @@ export class KubeVirtSimulator {
         if (st) {
           // §3.2-3: virt-launcher detaches the device; the dynamic-networks controller removes the pod interface.
           vmi.status.interfaces = vmi.status.interfaces.filter((s: any) => s.name !== v.name);
+          if (sources.includes('domain')) launcher.free++;
           changed = true;
         }
         continue;
@@ -390,10 +393,10 @@ export class KubeVirtSimulator {
         }
         continue;
       }
-      if (!sources.includes('domain') && sources.includes('multus-status') && launcher.hotplugged < launcher.ports) {
+      if (!sources.includes('domain') && sources.includes('multus-status') && launcher.free > 0) {
         // §1.4 and §7: virt-launcher attaches the device if a reserved PCIe port is free.
         st.infoSource = ['domain', 'guest-agent', 'multus-status'].join(', ');
-        launcher.hotplugged++;
+        launcher.free--;
         changed = true;
       }
     }
