@@ -268,8 +268,7 @@ export function formatReport(r: BenchReport): string {
       ['live NICs', 'iterations', 'planVm median', 'planVm p99', 'of which render', 'vmPatch median', 'vmPatch p99', 'plan'],
       r.planner.map(p => [String(p.liveNics), String(p.planVm.iterations), ms(p.planVm.medianMs), ms(p.planVm.p99Ms), ms(p.renderDesired.medianMs),
         ms(p.vmPatch.medianMs), ms(p.vmPatch.p99Ms), p.changes.join(', ')])));
-    out.push('"of which render": one renderResolvedVm(desired) timed alone, network-data YAML included; planVm renders twice per call '
-      + '(the desired VM, and the applied VM for its metadata)');
+    out.push('"of which render": one renderResolvedVm(desired) timed alone, network-data YAML included; planVm renders the desired VM once per call');
   }
   if (r.apply) {
     const a = r.apply;
