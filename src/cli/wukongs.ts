@@ -22,11 +22,9 @@ export function readWukongs(files: string[]): WukongsResult {
   const warnings: string[] = [];
   const wukongs: LoadedWukong[] = [];
   for (const source of loaded.documents) {
-    const { vm, issues } = readWukong(source.value);
+    const { vm, manifest, issues } = readWukong(source.value);
     for (const i of issues) (i.severity === 'error' ? errors : warnings).push(`${source.label}: ${formatIssue(i)}`);
-    if (!vm) continue;
-    const m = source.value as LastApplied;
-    wukongs.push({ source, vm, manifest: { metadata: { ...m.metadata, namespace: vm.namespace }, spec: m.spec } });
+    if (vm && manifest) wukongs.push({ source, vm, manifest });
   }
   return { wukongs, errors, warnings };
 }

@@ -1,5 +1,6 @@
 /** Reading the operator's `Wukong` objects (`vm.novasphere.dev/v1alpha1`) from untyped input. */
 import { Issue, IssueCollector, show } from './issues';
+import { LastApplied } from './last-applied';
 import { MANIFEST_PATHS, resolveVm } from './resolve';
 import { ResolvedVm } from './resolved';
 import { WUKONG_API_VERSION, WUKONG_KIND } from './types';
@@ -10,6 +11,8 @@ const TOP_LEVEL = ['apiVersion', 'kind', 'metadata', 'spec', 'status'];
 
 export interface WukongReadResult {
   readonly vm?: ResolvedVm;
+  /** With `vm`: the document's metadata (server fields dropped, namespace filled in) and spec, as the VM was resolved. */
+  readonly manifest?: LastApplied;
   readonly issues: Issue[];
 }
 
@@ -32,5 +35,7 @@ export function readWukong(doc: unknown): WukongReadResult {
   }
   const result = o.metadata === undefined || o.spec === undefined ? { issues: [] as Issue[] } : resolveVm(metadata, o.spec, MANIFEST_PATHS);
   const all = [...issues.issues, ...result.issues];
-  return issues.hasErrors ? { issues: all } : { vm: result.vm, issues: all };
+  if (issues.hasErrors || !result.vm) return { issues: all };
+  const manifest = { metadata: { ...(metadata as LastApplied['metadata']), namespace: result.vm.namespace }, spec: o.spec as LastApplied['spec'] };
+  return { vm: result.vm, manifest, issues: all };
 }

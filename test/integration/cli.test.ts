@@ -1,8 +1,8 @@
 /** `wukong plan --live`, `wukong apply` and `wukong status`, as users run them, against the test API server. */
-import { mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { describeWithCluster, kubeConfigFor, testCluster } from './support/cluster';
 import { KubeVirtSimulator } from './support/kubevirt-simulator';
 import { ensureNamespace } from './support/objects';
@@ -86,6 +86,20 @@ describeWithCluster('wukong plan --live / apply / status', () => {
     expect(s.code).toBe(0);
     expect(s.stdout).toMatch(/^VirtualMachine default\/my-vm: runStrategy Always, Running/);
     expect(s.stdout).toMatch(/eth0\s+[0-9a-f:]{17}\s+192\.168\.10\.5\s+eth0\s+attached\s+plugged; guest sees it as eth0/);
+  });
+
+  it('applies a Wukong exported from a cluster (uid, resourceVersion, managedFields) like the file it came from', async () => {
+    const exported = parse(readFileSync(f('0-before'), 'utf8'));
+    exported.metadata = { ...exported.metadata, uid: 'b6f1c2', resourceVersion: '4711', managedFields: [{ manager: 'kubectl' }] };
+    const dir = mkdtempSync(join(tmpdir(), 'wukong-exported-'));
+    try {
+      writeFileSync(join(dir, 'exported.yaml'), stringify(exported));
+      const r = await run(['apply', join(dir, 'exported.yaml'), ...k]);
+      expect(r.stderr).not.toMatch(/^error/m);
+      expect(r.code).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('plans a bridge NIC as hotplug against the live VM, applies it in place and waits for the plug', async () => {

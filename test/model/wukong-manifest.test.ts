@@ -91,6 +91,13 @@ describe('readWukong', () => {
     expect(vm?.name).toBe('web');
   });
 
+  it('returns the manifest without the server\'s metadata, namespace filled in, to apply as it was resolved', () => {
+    const spec = { cpu: 2 };
+    const { manifest } = readWukong(doc({ metadata: { name: 'web', labels: { a: 'b' }, uid: 'u-1', resourceVersion: '42', managedFields: [{}] }, spec }));
+    expect(manifest).toEqual({ metadata: { name: 'web', namespace: 'default', labels: { a: 'b' } }, spec });
+    expect(readWukong(doc({ metadata: { name: 'Web' } })).manifest).toBeUndefined();
+  });
+
   it('fails if metadata has an unknown field, suggesting the right one', () => {
     const { issues } = readWukong(doc({ metadata: { name: 'web', lables: { a: 'b' } } }));
     expect(issues).toEqual([{ severity: 'error', path: 'metadata.lables', message: 'unknown field; did you mean \'labels\'?' }]);
