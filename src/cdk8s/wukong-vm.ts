@@ -248,7 +248,6 @@ export class WukongVm extends Construct implements IRouteTarget {
       resourceName: nic.nad.resourceName,
       labels: ownedLabels(vm),
     });
-    this.checkInlineLimit();
     this.nic(nic.name)!._setNad(nad);
     if (nic.kubeOvn?.subnet && input.subnet) {
       const { provider, ...subnet } = input.subnet;

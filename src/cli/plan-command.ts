@@ -1,4 +1,4 @@
-import { Cluster, appliedSpecOf, readLive } from '../kube';
+import { Cluster, planLive } from '../kube';
 import { KubeVirtVersion, Plan, formatKubeVirtVersion, parseKubeVirtVersion, planExitCode, planVm } from '../model';
 import { ParsedArgs, UsageError, stringFlag } from './args';
 import { table } from './table';
@@ -60,16 +60,12 @@ export async function planCommand(args: ParsedArgs, io: Io): Promise<number> {
     const key = `${w.vm.namespace}/${w.vm.name}`;
     let plan: Plan;
     if (cluster) {
-      const state = await readLive(cluster, w.vm.namespace, w.vm.name, true);
-      plan = planVm({
-        desired: w.vm,
-        applied: state.vm ? appliedSpecOf(state.vm) : undefined,
-        live: { vm: state.vm ?? null, vmi: state.vmi ?? null, nads: state.nads, subnets: state.subnets, secret: state.secret ?? null },
+      ({ plan } = await planLive(cluster, w.vm, {
         kubevirtVersion: version ?? clusterVersion,
         kubevirtVersionSource: version ? 'given' : 'cluster',
         multusInstalled: await cluster.hasMultus(w.vm.namespace),
         allowRestart: args.flags['allow-restart'] === true,
-      });
+      }));
     } else {
       const before = old!.wukongs.find(o => o.vm.namespace === w.vm.namespace && o.vm.name === w.vm.name);
       plan = planVm({ desired: w.vm, applied: before?.vm, kubevirtVersion: version, allowRestart: args.flags['allow-restart'] === true });

@@ -18,7 +18,8 @@ export function apiStatusCode(e: unknown): number | undefined {
   return typeof code === 'number' ? code : undefined;
 }
 
-function statusOf(e: unknown): Status | undefined {
+/** The Kubernetes Status an API error carries, parsed from its body (a plain-text body becomes the message). */
+export function apiStatus(e: unknown): Status | undefined {
   const body = (e as { body?: unknown })?.body;
   if (typeof body === 'object' && body !== null) return body as Status;
   if (typeof body !== 'string') return undefined;
@@ -41,7 +42,7 @@ export function objectRef(obj: { kind?: string; metadata?: { name?: string; name
  */
 export function describeApiError(e: unknown, obj?: { kind?: string; metadata?: { name?: string; namespace?: string } }): string[] {
   const prefix = obj ? `${objectRef(obj)}: ` : '';
-  const status = statusOf(e);
+  const status = apiStatus(e);
   // Wukong's own errors that carry a status code (a refused permission) already say everything.
   if (!status && e instanceof Error && !('body' in e)) return e.message.split('\n').map(l => `${prefix}${l}`);
   const code = apiStatusCode(e);

@@ -5,11 +5,11 @@
  * Interrupted, it leaves a state that running it again completes.
  */
 import {
-  KubeVirtVersion, LAST_APPLIED_ANNOTATION, LastApplied, NicStatus, Plan, ResolvedVm, WukongValidationError, decodeLastApplied,
-  encodeLastApplied, formatKubeVirtVersion, isListed, isPlugged, nicStatuses, parseLiveVm, parseLiveVmi, planVm, renderResolvedVm,
-  resolveVm, vmPatch, hasCondition, RenderedVm, PermissionSpec, permissionsForDelete, permissionsForPlan,
+  KubeVirtVersion, LAST_APPLIED_ANNOTATION, LastApplied, NicStatus, Plan, PlanInput, ResolvedVm, WukongValidationError, cloudInitSecretName,
+  decodeLastApplied, encodeLastApplied, formatKubeVirtVersion, isListed, isPlugged, nicStatuses, parseLiveVm, parseLiveVmi, parseNadRef, planVm,
+  RenderedVm, renderResolvedVm, resolveVm, vmPatch, hasCondition, PermissionSpec, permissionsForDelete, permissionsForPlan, withoutMultus,
 } from '../model';
-import { apiStatusCode, describeApiError, objectRef } from './api-errors';
+import { apiStatus, apiStatusCode, describeApiError, objectRef } from './api-errors';
 import { Cluster, MissingPermissionsError, ObjectRef, describePermission } from './cluster';
 
 export interface ApplyOptions {
@@ -90,7 +90,7 @@ export async function readLive(cluster: Cluster, namespace: string, name: string
   const [[vm, vmi], nads, secret, subnets] = await Promise.all([
     vmAndVmi,
     cluster.ownedNads(namespace, name),
-    cluster.get({ apiVersion: 'v1', kind: 'Secret', namespace, name: `${name}-cloudinit` }),
+    cluster.get({ apiVersion: 'v1', kind: 'Secret', namespace, name: cloudInitSecretName(name) }),
     cluster.ownedSubnets(namespace, name).catch((e: unknown) => e as Error),
   ]);
   if (subnets instanceof Error) {
@@ -107,6 +107,24 @@ export function appliedSpecOf(vm: any): ResolvedVm | undefined {
   return last ? resolveVm(last.metadata, last.spec).vm : undefined;
 }
 
+/** How to plan against the cluster: everything of `PlanInput` but what `planLive` reads. */
+export type LivePlanOptions = Omit<PlanInput, 'desired' | 'applied' | 'live'>;
+
+/** Reads what the cluster has for `desired` and plans against it: `wukong plan --live` and each attempt of `applyVm`. */
+export async function planLive(
+  cluster: Cluster, desired: ResolvedVm, opts: LivePlanOptions,
+): Promise<{ readonly plan: Plan; readonly live: LiveState; readonly applied?: ResolvedVm }> {
+  const live = await readLive(cluster, desired.namespace, desired.name, opts.manageOwnedObjects ?? true, desired);
+  const applied = appliedSpecOf(live.vm);
+  const plan = planVm({
+    ...opts,
+    desired,
+    applied,
+    live: { vm: live.vm ?? null, vmi: live.vmi ?? null, nads: live.nads, subnets: live.subnets, secret: live.secret ?? null },
+  });
+  return { plan, live, applied };
+}
+
 function isConflict(e: unknown): boolean {
   const code = apiStatusCode(e);
   if (code === 409) return true;
@@ -116,13 +134,7 @@ function isConflict(e: unknown): boolean {
 }
 
 function hasCauses(e: unknown): boolean {
-  const body = (e as { body?: unknown }).body;
-  try {
-    const status = typeof body === 'string' ? JSON.parse(body) : body;
-    return (status?.details?.causes?.length ?? 0) > 0;
-  } catch {
-    return false;
-  }
+  return (apiStatus(e)?.details?.causes?.length ?? 0) > 0;
 }
 
 async function writeOwned(cluster: Cluster, plan: Plan, desired: RenderedVm, live: LiveState, log: (l: string) => void): Promise<void> {
@@ -132,7 +144,8 @@ async function writeOwned(cluster: Cluster, plan: Plan, desired: RenderedVm, liv
       const nad = desired.nads.find(n => `${n.metadata.namespace}/${n.metadata.name}` === e.name)!;
       await createOrUpdate(cluster, nad, live.nads.find(n => n.metadata.name === nad.metadata.name), [
         { op: 'replace', path: '/spec/config', value: nad.spec.config },
-        { op: 'replace', path: '/metadata/annotations', value: nad.metadata.annotations ?? {} },
+        // `add` sets the member whether or not the NAD has annotations yet (RFC 6902 §4.1); `replace` needs it to exist.
+        { op: 'add', path: '/metadata/annotations', value: nad.metadata.annotations ?? {} },
       ]);
       log(`${e.action} ${e.name}`);
     } else if (e.action === 'subnet-create' || e.action === 'subnet-update') {
@@ -209,8 +222,8 @@ async function deleteUnused(
 function nadNameOf(network: Record<string, any> | undefined, ns: string): string | undefined {
   const ref = network?.multus?.networkName;
   if (typeof ref !== 'string') return undefined;
-  const [a, b] = ref.split('/');
-  return b === undefined ? a : a === ns ? b : undefined;
+  const nad = parseNadRef(ref, ns);
+  return nad.namespace === ns ? nad.name : undefined;
 }
 
 /** Waits until the VMI no longer lists `nics` (or the VM is not running): then their NADs may go. */
@@ -264,23 +277,29 @@ async function requirePermissions(cluster: Cluster, needed: PermissionSpec[], na
   if (missing.length) throw new MissingPermissionsError(missing.map(describePermission));
 }
 
+/** What one apply writes: the VM's objects as rendered, and its VirtualMachine as this cluster gets it. */
+interface Desired {
+  readonly vm: ResolvedVm;
+  readonly rendered: RenderedVm;
+  readonly vmManifest: RenderedVm['virtualMachine'];
+}
+
 /**
  * The writes of one attempt: owned objects first, then the VM (created whole, or one guarded JSON patch). A conflict (409, or the bare 422 of a failed `test`) propagates for the caller to re-plan.
  */
 async function writeAll(
-  cluster: Cluster, plan: Plan, desired: ResolvedVm, rendered: RenderedVm, live: LiveState, annotation: string, multus: boolean, manage: boolean,
+  cluster: Cluster, plan: Plan, desired: Desired, live: LiveState, applied: ResolvedVm | undefined, annotation: string, manage: boolean,
   log: (l: string) => void,
 ): Promise<void> {
-  const { namespace: ns, name } = desired;
+  const { namespace: ns, name } = desired.vm;
+  const { rendered, vmManifest } = desired;
   if (manage) await writeOwned(cluster, plan, rendered, live, log);
-  const vmManifest = multus ? rendered.virtualMachine : renderResolvedVm({ ...desired, nics: desired.nics.filter(n => !n.nad) }).virtualMachine;
   if (!live.vm) {
     const annotations = { ...vmManifest.metadata.annotations, [LAST_APPLIED_ANNOTATION]: annotation };
     await cluster.create({ ...vmManifest, metadata: { ...vmManifest.metadata, annotations } });
     log(`create VirtualMachine ${ns}/${name}`);
     return;
   }
-  const applied = appliedSpecOf(live.vm);
   const ops = vmPatch({
     plan,
     live: parseLiveVm(live.vm)!,
@@ -310,29 +329,28 @@ export async function applyVm(cluster: Cluster, input: LastApplied, opts: ApplyO
   const multus = await cluster.hasMultus(ns);
   const annotation = encodeLastApplied(input);
   const rendered = renderResolvedVm(desired);
+  // Without Multus the VM goes without its Multus NICs (onMissingMultus: pod-network-only); owned objects as rendered.
+  const vmManifest = multus ? rendered.virtualMachine : renderResolvedVm(withoutMultus(desired)).virtualMachine;
+  const target: Desired = { vm: desired, rendered, vmManifest };
   const maxRetries = opts.maxRetries ?? 5;
   let plan: Plan | undefined;
   let applied: ResolvedVm | undefined;
   let lastLive: LiveState | undefined;
   for (let attempt = 0; ; attempt++) {
-    const live = await readLive(cluster, ns, name, manage, desired);
-    applied = live.vm ? appliedSpecOf(live.vm) : undefined;
-    plan = planVm({
-      desired,
-      applied,
-      live: { vm: live.vm ?? null, vmi: live.vmi ?? null, nads: live.nads, subnets: live.subnets, secret: live.secret ?? null },
+    let live: LiveState;
+    ({ plan, live, applied } = await planLive(cluster, desired, {
       kubevirtVersion: version,
       kubevirtVersionSource: source,
       multusInstalled: multus,
       allowRestart: opts.allowRestart,
       manageOwnedObjects: manage,
-    });
+    }));
     if (plan.rejected) throw new PlanRejectedError(plan);
     if (attempt === 0) await requirePermissions(cluster, permissionsForPlan(plan), ns);
     log(`plan for ${ns}/${name} (KubeVirt ${formatKubeVirtVersion(plan.kubevirtVersion)}, ${plan.kubevirtVersionSource}): `
       + `${plan.entries.filter(e => e.action !== 'unchanged').map(e => `${e.action} ${e.name}`).join(', ') || 'no change'}`);
     try {
-      await writeAll(cluster, plan, desired, rendered, live, annotation, multus, manage, log);
+      await writeAll(cluster, plan, target, live, applied, annotation, manage, log);
       lastLive = live;
       break;
     } catch (e) {
@@ -390,5 +408,5 @@ export async function deleteVm(cluster: Cluster, namespace: string, name: string
     throw e;
   });
   for (const subnet of subnets) await cluster.delete({ apiVersion: 'kubeovn.io/v1', kind: 'Subnet', name: subnet.metadata.name });
-  await cluster.delete({ apiVersion: 'v1', kind: 'Secret', namespace, name: `${name}-cloudinit` });
+  await cluster.delete({ apiVersion: 'v1', kind: 'Secret', namespace, name: cloudInitSecretName(name) });
 }

@@ -7,6 +7,9 @@ import { KubeVirtVersion, atLeast } from './kubevirt-version';
 
 const TWO_GIB = 2 * 1024 ** 3;
 
+/** PCIe devices besides NICs every VM here has: the container disk and the cloud-init disk. */
+export const OTHER_PCI_DEVICES = 2;
+
 export interface PortBudgetInput {
   readonly version: KubeVirtVersion;
   /** Interfaces the VM had when it started. */

@@ -3,7 +3,8 @@
  * can do it live. Every rule follows kubevirt-hotplug.md (sections cited as §n) and seed 000 (primary protection, NAD
  * lifecycle). Pure: the live objects are passed in.
  */
-import { hotplugPortBudget, quantityToBytes } from './hotplug-budget';
+import { RESOURCE_NAME_ANNOTATION } from './cni-config';
+import { OTHER_PCI_DEVICES, hotplugPortBudget, quantityToBytes } from './hotplug-budget';
 import { KubeVirtVersion, NEWEST_DOCUMENTED_KUBEVIRT, atLeast, formatKubeVirtVersion } from './kubevirt-version';
 import { LAST_APPLIED_ANNOTATION, sameUserData } from './last-applied';
 import { LiveNic, LiveVm, LiveVmi, hasCondition, parseLiveVm, parseLiveVmi, startedInterfaces } from './live';
@@ -112,7 +113,7 @@ function vmiInterfaces(ctx: Ctx): { now: number; atStart: number } {
 function freePorts(ctx: Ctx): number {
   const { now, atStart } = vmiInterfaces(ctx);
   const memory = quantityToBytes(ctx.input.desired.memory) ?? 0;
-  const reserved = hotplugPortBudget({ version: ctx.version, interfaces: atStart, otherDevices: 2, guestMemoryBytes: memory });
+  const reserved = hotplugPortBudget({ version: ctx.version, interfaces: atStart, otherDevices: OTHER_PCI_DEVICES, guestMemoryBytes: memory });
   return Math.max(0, reserved - (now - atStart));
 }
 
@@ -213,12 +214,13 @@ function nadDiff(ctx: Ctx, nic: ResolvedNic): string | undefined {
 }
 
 function kubeOvnDiff(ctx: Ctx, nic: ResolvedNic): string | undefined {
-  if (!ctx.current || (!nic.kubeOvn && !nic.nad)) return undefined;
+  if (!ctx.current || !nic.nad) return undefined;
   const want = ctx.desired.virtualMachine.spec.template.metadata.annotations ?? {};
   const have = ctx.current.vm.templateAnnotations;
-  // A NIC that stops being kube-ovn on the same NAD still has its fixed IP/MAC keys, named after that NAD, to drop.
-  const prefixes = [nic.kubeOvn?.provider.replace(/\.ovn$/, ''), nic.nad && `${nic.nad.name}.${nic.nad.namespace}`].filter((p): p is string => !!p);
-  const keys = Object.keys({ ...want, ...have }).filter(k => prefixes.some(p => k.startsWith(`${p}.`)) && k.includes('.kubernetes.io/'));
+  // Keys are named after the NAD (the provider is `<nad>.<ns>.ovn`), so a NIC that stops being kube-ovn on the same
+  // NAD still finds its fixed IP/MAC keys to drop.
+  const prefix = `${nic.nad.name}.${nic.nad.namespace}.`;
+  const keys = Object.keys({ ...want, ...have }).filter(k => k.startsWith(prefix) && k.includes('.kubernetes.io/'));
   const changed = keys.filter(k => want[k] !== have[k]);
   return changed.length ? changed.map(k => `${k.includes('ip_address') ? 'IP' : 'MAC'} ${have[k] ?? 'unset'} → ${want[k] ?? 'unset'}`).join(', ') : undefined;
 }
@@ -308,7 +310,7 @@ function planOwnedObjects(ctx: Ctx, phase: 'before' | 'after'): void {
   if (phase === 'before') {
     for (const nad of ctx.desired.nads) {
       const have = cur?.nads.find(n => n.metadata.name === nad.metadata.name);
-      if (!have) {entry(ctx, 'NetworkAttachmentDefinition', `${ns}/${nad.metadata.name}`, 'nad-create', 'created before the VM refers to it');} else if (!sameConfig(have, nad) || have.metadata.annotations?.['k8s.v1.cni.cncf.io/resourceName'] !== nad.metadata.annotations?.['k8s.v1.cni.cncf.io/resourceName']) {
+      if (!have) {entry(ctx, 'NetworkAttachmentDefinition', `${ns}/${nad.metadata.name}`, 'nad-create', 'created before the VM refers to it');} else if (!sameConfig(have, nad) || have.metadata.annotations?.[RESOURCE_NAME_ANNOTATION] !== nad.metadata.annotations?.[RESOURCE_NAME_ANNOTATION]) {
         entry(ctx, 'NetworkAttachmentDefinition', `${ns}/${nad.metadata.name}`, 'nad-update', 'CNI config changed; attached interfaces pick it up when attached again');
       }
     }

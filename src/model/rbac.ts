@@ -6,6 +6,7 @@
 import { IssueCollector, show, throwIfErrors } from './issues';
 import { dns1123LabelProblem } from './names';
 import { Plan } from './plan-types';
+import { MANAGED_BY, MANAGED_BY_LABEL } from './vm-spec';
 
 export interface RbacRule {
   readonly apiGroups: string[];
@@ -139,7 +140,7 @@ export function renderRbac(o: RbacManifestOptions): Array<Record<string, any>> {
     if (s.kind === 'ServiceAccount' && s.namespace !== undefined) label(`subjects[${i}].namespace`, s.namespace, 'give the service account\'s namespace');
   });
   throwIfErrors('RBAC for Wukong', issues.issues);
-  const labels = { 'app.kubernetes.io/managed-by': 'wukong' };
+  const labels = { [MANAGED_BY_LABEL]: MANAGED_BY };
   const rules = wukongRbacRules(o);
   const rbac = 'rbac.authorization.k8s.io/v1';
   const subjects = (o.subjects ?? []).map(s => ({

@@ -1,4 +1,4 @@
-import { hotplugPortBudget, quantityToBytes } from './hotplug-budget';
+import { OTHER_PCI_DEVICES, hotplugPortBudget, quantityToBytes } from './hotplug-budget';
 import { Inventory } from './inventory';
 import { Issue, IssueCollector, show } from './issues';
 import { NEWEST_DOCUMENTED_KUBEVIRT } from './kubevirt-version';
@@ -15,8 +15,6 @@ import { METADATA_SHAPE, SPEC_SHAPE } from './wukong-schema';
 
 /** Labels this project sets itself; a user label with one of these keys is overridden. */
 export const RESERVED_LABELS = ['app.kubernetes.io/managed-by', 'vm.novasphere.dev/name', 'kubevirt.io/domain'];
-/** Devices besides NICs every VM here has: the container disk and the cloud-init disk. */
-const OTHER_PCI_DEVICES = 2;
 
 /** Where the fields live: construct props keep them at the top, a Wukong object under `metadata` and `spec`. */
 export interface FieldPaths {

@@ -4,12 +4,11 @@
  * every VM's network data, read back from the server, renders in cloud-init's own renderers (one interpreter for all
  * of them: support/cloud-init-batch.py) as the spec asks.
  */
-import { execFileSync } from 'child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
-import { join, relative } from 'path';
+import { join } from 'path';
 import * as fc from 'fast-check';
-import { Output, netplanProblems, render, sysconfigProblems } from './support/cloud-init';
+import { DISTRO, Job, Output, filesUnder, netplanProblems, render, renderBatch, sysconfigProblems } from './support/cloud-init';
 import { describeWithCluster, kubeConfigFor, testCluster } from './support/cluster';
 import { dryRunThenCreate, ensureNamespaces, notStoredAsSent, readBack } from './support/objects';
 import { RenderedVm, cidrsOverlap, parseCidr, renderVm } from '../../src/model';
@@ -19,8 +18,6 @@ import { Manifest } from '../support/manifests';
 const RUNS = 200;
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : 4217;
 const OUTPUTS: readonly Output[] = ['netplan', 'sysconfig'];
-const DISTRO: Record<Output, string> = { netplan: 'debian', eni: 'debian', sysconfig: 'fedora' };
-const BATCH = join(__dirname, 'support', 'cloud-init-batch.py');
 
 /**
  * Makes a spec safe to share one cluster with the other 199: Kube-OVN Subnets are cluster-scoped, so each gets a
@@ -90,38 +87,6 @@ async function eachLimit<T, R>(items: readonly T[], limit: number, fn: (item: T,
   return out;
 }
 
-function walk(dir: string): string[] {
-  return readdirSync(dir).flatMap(f => {
-    const p = join(dir, f);
-    return statSync(p).isDirectory() ? walk(p) : [p];
-  });
-}
-
-/** The files under `dir`, by path relative to it (the layout `render` of support/cloud-init.ts returns). */
-function filesUnder(dir: string): Map<string, string> {
-  return new Map(walk(dir).map(f => [relative(dir, f), readFileSync(f, 'utf8')]));
-}
-
-/** The interpreter (and its arguments) from the shebang of the cloud-init executable: it has the cloudinit package. */
-function interpreterOf(cloudInit: string): string[] {
-  const first = readFileSync(cloudInit, 'utf8').split('\n')[0];
-  if (!first.startsWith('#!')) throw new Error(`${cloudInit} has no shebang: ${first}`);
-  return first.slice(2).trim().split(/\s+/);
-}
-
-interface Job {
-  readonly networkData: string;
-  readonly distro: string;
-  readonly outputKind: Output;
-  readonly directory: string;
-}
-
-/** Runs every job through cloud-init's net-convert in one interpreter. */
-function renderBatch(cloudInit: string, jobs: Job[]): Array<{ ok: boolean; error?: string; log: string }> {
-  const [python, ...args] = interpreterOf(cloudInit);
-  const out = execFileSync(python, [...args, BATCH], { input: JSON.stringify(jobs), maxBuffer: 256 * 1024 * 1024, stdio: ['pipe', 'pipe', 'pipe'] });
-  return JSON.parse(out.toString('utf8'));
-}
 
 interface Case {
   readonly index: number;

@@ -11,13 +11,41 @@ import { parse } from 'yaml';
 import { ResolvedNic, ResolvedVm } from '../../../src';
 
 export type Output = 'netplan' | 'eni' | 'sysconfig';
-const DISTRO: Record<Output, string> = { netplan: 'debian', eni: 'debian', sysconfig: 'fedora' };
+/** The distro whose layout each output is rendered for. */
+export const DISTRO: Record<Output, string> = { netplan: 'debian', eni: 'debian', sysconfig: 'fedora' };
+const BATCH = join(__dirname, 'cloud-init-batch.py');
 
 function walk(dir: string): string[] {
   return readdirSync(dir).flatMap(f => {
     const p = join(dir, f);
     return statSync(p).isDirectory() ? walk(p) : [p];
   });
+}
+
+/** The files under `dir`, by path relative to it: the layout `render` returns. */
+export function filesUnder(dir: string): Map<string, string> {
+  return new Map(walk(dir).map(f => [relative(dir, f), readFileSync(f, 'utf8')]));
+}
+
+/** The interpreter (and its arguments) from the shebang of the cloud-init executable: it has the cloudinit package. */
+function interpreterOf(cloudInit: string): string[] {
+  const first = readFileSync(cloudInit, 'utf8').split('\n')[0];
+  if (!first.startsWith('#!')) throw new Error(`${cloudInit} has no shebang: ${first}`);
+  return first.slice(2).trim().split(/\s+/);
+}
+
+export interface Job {
+  readonly networkData: string;
+  readonly distro: string;
+  readonly outputKind: Output;
+  readonly directory: string;
+}
+
+/** Runs every job through cloud-init's net-convert in one interpreter (support/cloud-init-batch.py): `render`, many at once. */
+export function renderBatch(cloudInit: string, jobs: Job[]): Array<{ ok: boolean; error?: string; log: string }> {
+  const [python, ...args] = interpreterOf(cloudInit);
+  const out = execFileSync(python, [...args, BATCH], { input: JSON.stringify(jobs), maxBuffer: 256 * 1024 * 1024, stdio: ['pipe', 'pipe', 'pipe'] });
+  return JSON.parse(out.toString('utf8'));
 }
 
 /** Runs cloud-init's renderer; returns the files it wrote, by path relative to the output root. */
@@ -27,7 +55,7 @@ export function render(cloudInit: string, networkData: string, output: Output): 
     writeFileSync(join(dir, 'network-config'), networkData);
     execFileSync(cloudInit, ['devel', 'net-convert', '--network-data', join(dir, 'network-config'), '--kind', 'yaml',
       '--distro', DISTRO[output], '--output-kind', output, '--directory', join(dir, 'out')], { stdio: 'pipe' });
-    return new Map(walk(join(dir, 'out')).map(f => [relative(join(dir, 'out'), f), readFileSync(f, 'utf8')]));
+    return filesUnder(join(dir, 'out'));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -6,6 +6,7 @@
  */
 import { CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { parse } from 'yaml';
+import { ensureNamespace } from './objects';
 import { KubeVirtVersion, atLeast, formatKubeVirtVersion, hotplugPortBudget, podInterfaceName, quantityToBytes, stableStringify } from '../../../src';
 
 export interface SimulatorOptions {
@@ -63,7 +64,7 @@ export class KubeVirtSimulator {
   private passes = 0;
   private errors: string[] = [];
 
-  public constructor(kc: KubeConfig, private readonly opts: SimulatorOptions) {
+  public constructor(private readonly kc: KubeConfig, private readonly opts: SimulatorOptions) {
     this.api = kc.makeApiClient(CustomObjectsApi);
     this.core = kc.makeApiClient(CoreV1Api);
   }
@@ -126,9 +127,7 @@ export class KubeVirtSimulator {
   }
 
   private async publishVersion(namespace: string): Promise<void> {
-    await this.core.createNamespace({ body: { metadata: { name: namespace } } }).catch(e => {
-      if ((e as { code?: number }).code !== 409) throw e;
-    });
+    await ensureNamespace(this.kc, namespace);
     const body = {
       apiVersion: 'kubevirt.io/v1', kind: 'KubeVirt', metadata: { name: 'kubevirt', namespace },
     };
