@@ -11,7 +11,7 @@ import { Fault, FaultProxy, FaultRule, RecordedRequest } from './support/fault-p
 import { KubeVirtSimulator } from './support/kubevirt-simulator';
 import { ensureNamespace } from './support/objects';
 import { LastApplied } from '../../src';
-import { Cluster, applyVm, deleteVm, vmRef } from '../../src/kube';
+import { Cluster, apiStatusCode, applyVm, deleteVm, vmRef } from '../../src/kube';
 
 const NS = 'faults';
 const SHARED_NAD = 'shared-net';
@@ -101,14 +101,23 @@ describeWithCluster('fault injection (proxy in front of the real API server, Kub
 
   /** Another writer's label and interface (on the shared NAD), which Wukong must keep. */
   async function addForeign(): Promise<void> {
-    const live = await direct.get(vmRef(NS, 'web'));
-    if (live.spec.template.spec.networks.some((n: { name: string }) => n.name === 'foreign')) return;
-    await direct.patch(vmRef(NS, 'web'), [
-      { op: 'test', path: '/metadata/resourceVersion', value: live.metadata.resourceVersion },
-      { op: 'add', path: '/metadata/labels/owner', value: 'team-b' },
-      { op: 'add', path: '/spec/template/spec/domain/devices/interfaces/-', value: { name: 'foreign', bridge: {} } },
-      { op: 'add', path: '/spec/template/spec/networks/-', value: { name: 'foreign', multus: { networkName: SHARED_NAD } } },
-    ]);
+    // The simulator may still be writing the VM: a writer that lost the race reads again, as any careful one does.
+    for (let attempt = 0; ; attempt++) {
+      await sim.settle();
+      const live = await direct.get(vmRef(NS, 'web'));
+      if (live.spec.template.spec.networks.some((n: { name: string }) => n.name === 'foreign')) return;
+      try {
+        await direct.patch(vmRef(NS, 'web'), [
+          { op: 'test', path: '/metadata/resourceVersion', value: live.metadata.resourceVersion },
+          { op: 'add', path: '/metadata/labels/owner', value: 'team-b' },
+          { op: 'add', path: '/spec/template/spec/domain/devices/interfaces/-', value: { name: 'foreign', bridge: {} } },
+          { op: 'add', path: '/spec/template/spec/networks/-', value: { name: 'foreign', multus: { networkName: SHARED_NAD } } },
+        ]);
+        return;
+      } catch (e) {
+        if (apiStatusCode(e) !== 422 || attempt >= 4) throw e;
+      }
+    }
   }
 
   /**
