@@ -3,7 +3,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { VirtualMachine } from '../../imports/kubevirt.io';
 import {
-  Issue, NetworkConfig, RenderedVm, ResolvedNic, ResolvedVm, WukongSpec, WukongValidationError, formatIssue, ownedLabels, readWukong,
+  Issue, LastApplied, NetworkConfig, RenderedVm, ResolvedNic, ResolvedVm, WukongSpec, WukongValidationError, formatIssue, ownedLabels, readWukong,
   renderResolvedVm, resolveVm, throwIfErrors,
 } from '../model';
 import { AppRegistry } from './app-registry';
@@ -53,15 +53,18 @@ export interface WukongVmProps extends WukongSpec {
 export class WukongVm extends Construct implements IRouteTarget {
   /** Builds a VM from an operator `Wukong` object (`vm.novasphere.dev/v1alpha1`), e.g. parsed from YAML. */
   public static fromWukong(scope: Construct, id: string, manifest: unknown): WukongVm {
-    const { vm, issues } = readWukong(manifest);
-    if (!vm) {
+    const { manifest: read, issues } = readWukong(manifest);
+    if (!read) {
       const name = (manifest as { metadata?: { name?: unknown } })?.metadata?.name;
       throw new WukongValidationError(`Wukong '${typeof name === 'string' ? name : id}'`, issues);
     }
-    const { metadata, spec } = manifest as { metadata: WukongVmProps; spec: WukongSpec };
-    return new WukongVm(scope, id, {
-      ...spec, name: vm.name, namespace: vm.namespace, labels: metadata.labels, annotations: metadata.annotations,
-    });
+    return WukongVm.fromManifest(scope, id, read);
+  }
+
+  /** Builds a VM from the metadata and spec of a Wukong that `readWukong` accepted (its `manifest`). */
+  public static fromManifest(scope: Construct, id: string, manifest: LastApplied): WukongVm {
+    const { metadata, spec } = manifest;
+    return new WukongVm(scope, id, { ...spec, ...metadata });
   }
 
   public readonly name: string;

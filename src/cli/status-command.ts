@@ -1,5 +1,5 @@
-import { readLive } from '../kube';
-import { NicStatus, nicStatuses, parseLiveVm, parseLiveVmi } from '../model';
+import { liveStatus } from '../kube';
+import { NicStatus } from '../model';
 import { ParsedArgs, UsageError, stringFlag } from './args';
 import { Io, clusterFrom } from './plan-command';
 import { table } from './table';
@@ -14,14 +14,12 @@ export async function statusCommand(args: ParsedArgs, io: Io): Promise<number> {
   if (args.positional.length !== 1) throw new UsageError('status needs the VM name');
   const name = args.positional[0];
   const namespace = stringFlag(args, 'namespace') ?? 'default';
-  const state = await readLive(clusterFrom(args), namespace, name, false);
-  const vm = parseLiveVm(state.vm);
-  if (!vm) {
+  const status = await liveStatus(clusterFrom(args), namespace, name);
+  if (!status) {
     io.err(`error: VirtualMachine ${namespace}/${name} not found`);
     return 1;
   }
-  const vmi = parseLiveVmi(state.vmi);
-  const nics = nicStatuses(vm, vmi);
+  const { vm, vmi, nics } = status;
   const conditions = [...vm.conditions, ...vmi?.conditions ?? []].filter(c => c.status === 'True').map(c => c.type);
   if (args.flags.json) {
     io.out(JSON.stringify({ name, namespace, runStrategy: vm.runStrategy, phase: vmi?.phase ?? 'Stopped', conditions, nics }, null, 2));

@@ -32,11 +32,11 @@ export function synthDocuments(files: string[]): SynthOutput {
   const app = new App();
   app.node.setContext(PRINT_WARNINGS_CONTEXT, false);
   const charts: Array<[string, Chart]> = [];
-  for (const { source: doc } of wukongs) {
-    const name = (doc.value as { metadata: { name: string } }).metadata.name;
+  for (const { source: doc, vm: { name }, manifest } of wukongs) {
     const chart = new Chart(app, name);
     try {
-      WukongVm.fromWukong(chart, name, doc.value);
+      // From what readWukongs validated; the construct adds the checks that span documents (MACs, NADs, IPs).
+      WukongVm.fromManifest(chart, name, manifest);
       charts.push([`${name}.k8s.yaml`, chart]);
     } catch (e) {
       if (!(e instanceof WukongValidationError)) throw e;

@@ -5,9 +5,10 @@
  * Interrupted, it leaves a state that running it again completes.
  */
 import {
-  KubeVirtVersion, LAST_APPLIED_ANNOTATION, LastApplied, NicStatus, Plan, PlanInput, ResolvedVm, WukongValidationError, cloudInitSecretName,
-  decodeLastApplied, encodeLastApplied, formatKubeVirtVersion, isListed, isPlugged, nicStatuses, parseLiveVm, parseLiveVmi, parseNadRef, planVm,
-  RenderedVm, renderResolvedVm, resolveVm, vmPatch, hasCondition, PermissionSpec, permissionsForDelete, permissionsForPlan, withoutMultus,
+  KubeVirtVersion, LAST_APPLIED_ANNOTATION, LastApplied, LiveVm, LiveVmi, NicStatus, PermissionSpec, Plan, PlanInput, RenderedVm, ResolvedVm,
+  WukongValidationError, cloudInitSecretName, decodeLastApplied, encodeLastApplied, formatKubeVirtVersion, hasCondition, isListed, isPlugged,
+  nicStatuses, parseLiveVm, parseLiveVmi, parseNadRef, permissionsForDelete, permissionsForPlan, planVm, renderResolvedVm, resolveVm, vmPatch,
+  withoutMultus,
 } from '../model';
 import { apiStatus, apiStatusCode, describeApiError, objectRef } from './api-errors';
 import { Cluster, MissingPermissionsError, ObjectRef, describePermission } from './cluster';
@@ -99,6 +100,26 @@ export async function readLive(cluster: Cluster, namespace: string, name: string
     return { vm, vmi, nads, subnets: [], secret };
   }
   return { vm, vmi, nads, subnets, secret };
+}
+
+/** A VM as it is now: parsed, with its VMI and the state of each NIC. */
+export interface LiveStatus {
+  /** The VirtualMachine as the server returned it. */
+  readonly raw: any;
+  readonly vm: LiveVm;
+  readonly vmi?: LiveVmi;
+  readonly nics: NicStatus[];
+  /** KubeVirt's RestartRequired condition is set. */
+  readonly restartRequired: boolean;
+}
+
+/** What `wukong status`, the end of an apply and Pulumi's refresh show; undefined when the VM does not exist. */
+export async function liveStatus(cluster: Cluster, namespace: string, name: string): Promise<LiveStatus | undefined> {
+  const live = await readLive(cluster, namespace, name, false);
+  const vm = parseLiveVm(live.vm);
+  if (!vm) return undefined;
+  const vmi = parseLiveVmi(live.vmi);
+  return { raw: live.vm, vm, vmi, nics: nicStatuses(vm, vmi), restartRequired: hasCondition(vm.conditions, 'RestartRequired') };
 }
 
 /** The spec last applied to a live VM, resolved; undefined when it has none or it no longer validates. */
@@ -369,14 +390,12 @@ export async function applyVm(cluster: Cluster, input: LastApplied, opts: ApplyO
     await waitForDetach(cluster, ns, name, plan.running ? [...new Set([...unplugged, ...absent])] : [], opts);
   }
   if (opts.wait) await waitForPlugs(cluster, plan, desired, opts);
-  const finalVm = await cluster.get(vmRef(ns, name));
-  const finalVmi = await cluster.get(vmiRef(ns, name));
-  const liveVm = parseLiveVm(finalVm);
+  const status = await liveStatus(cluster, ns, name);
   return {
     plan,
-    vm: finalVm,
-    nics: liveVm ? nicStatuses(liveVm, parseLiveVmi(finalVmi)) : [],
-    restartRequired: plan.restartRequired || (liveVm ? hasCondition(liveVm.conditions, 'RestartRequired') : false),
+    vm: status?.raw,
+    nics: status?.nics ?? [],
+    restartRequired: plan.restartRequired || (status?.restartRequired ?? false),
     warnings: [...plan.warnings, ...plan.entries.flatMap(e => e.warnings.map(w => `${e.name}: ${w}`))],
   };
 }

@@ -7,10 +7,10 @@
  * returned as outputs.
  */
 import type * as pulumi from '@pulumi/pulumi';
-import { ApplyResult, Cluster, PlanRejectedError, applyVm, deleteVm, describeApiError, apiStatusCode, readLive } from '../kube';
+import { ApplyResult, Cluster, PlanRejectedError, applyVm, deleteVm, describeApiError, apiStatusCode, liveStatus } from '../kube';
 import {
   LAST_APPLIED_ANNOTATION, LastApplied, MANIFEST_PATHS, NicStatus, PlanEntry, WukongSpec, WukongValidationError, decodeLastApplied,
-  isUserDataDigest, nicStatuses, parseKubeVirtVersion, parseLiveVm, parseLiveVmi, resolveVm, stableStringify, userDataDigest,
+  isUserDataDigest, parseKubeVirtVersion, resolveVm, stableStringify, userDataDigest,
 } from '../model';
 
 /** Inputs of the dynamic resource (plain values, as the engine passes them). */
@@ -131,16 +131,15 @@ export async function update(_id: string, _olds: VmOutputs, news: VmInputs): Pro
 export async function read(id: string, props: VmOutputs): Promise<pulumi.dynamic.ReadResult> {
   const [namespace, name] = id.split('/');
   try {
-    const live = await readLive(clusterFor(props), namespace, name, false);
-    const vm = parseLiveVm(live.vm);
-    if (!vm) return {};
+    const status = await liveStatus(clusterFor(props), namespace, name);
+    if (!status) return {};
+    const { vm } = status;
     const applied = decodeLastApplied(vm.annotations[LAST_APPLIED_ANNOTATION]);
     const { uid: _uid, plan: _plan, restartRequired: _rr, nics: _nics, userDataDigest: _d, ...options } = props;
     // What is live is what the next diff compares with (pulumi/pulumi#21315): the last applied spec, whose user data
     // the annotation holds as a digest only.
     const split = applied ? splitUserData(applied.spec) : undefined;
     const inputs = applied ? { ...options, metadata: applied.metadata, spec: split!.spec } : undefined;
-    const restartRequired = vm.conditions.some(c => c.type === 'RestartRequired' && c.status === 'True');
     return plain({
       id,
       props: {
@@ -148,8 +147,8 @@ export async function read(id: string, props: VmOutputs): Promise<pulumi.dynamic
         ...(inputs ?? {}),
         userDataDigest: split ? split.userDataDigest : props.userDataDigest,
         uid: vm.uid ?? props.uid,
-        restartRequired,
-        nics: nicStatuses(vm, parseLiveVmi(live.vmi)),
+        restartRequired: status.restartRequired,
+        nics: status.nics,
       },
       inputs,
     });
