@@ -7,8 +7,21 @@ const IMPORTED_CRDS = [
   'crds/kubeovn.io_subnets.yaml',
 ];
 
-/** ES-module-only packages ts-jest must transform for jest (the Kubernetes client and its ESM dependencies). */
-const ESM_PACKAGES = '/node_modules/(?!(@kubernetes/client-node|openid-client|oauth4webapi|jose)/)';
+/** Pulumi 3.249 is the first release for Node ≥ 22 (3.248 is the last for Node 20). */
+const PULUMI_PEER = '^3.249.0';
+const PULUMI_NEWEST = '3.276.0';
+const PULUMI_K8S_PEER = '^4.34.0';
+
+/**
+ * ES-module packages ts-jest transforms for jest (the Kubernetes client and the ESM packages of its dependency closure,
+ * those whose package.json says "type": "module"). Jest 30 loads
+ * them natively only on Node ≥ 24.9 with vm modules enabled; on Node 22 it cannot (tried: "Must use import to load ES
+ * Module"), so this is still the one set-up that works on both supported lines.
+ */
+const ESM_PACKAGES = `/node_modules/(?!(${[
+  '@kubernetes/client-node', 'openid-client', 'oauth4webapi', 'jose', 'socks-proxy-agent', 'agent-base', 'jsonpath-plus', 'jsep',
+  '@jsep-plugin/assignment', '@jsep-plugin/regex', 'rfc4648',
+].join('|')})/)`;
 
 /** Compiler options for those packages: transpile only (type-checking their JavaScript would take a minute). */
 const ESM_TRANSPILE = { allowJs: true, isolatedModules: true, module: 'commonjs', target: 'es2020', esModuleInterop: true };
@@ -22,8 +35,8 @@ const project = new typescript.TypeScriptProject({
   projenrcTs: true,
   packageManager: javascript.NodePackageManager.NPM,
   typescriptVersion: '~5.9.3',
-  // Without it projen asks for @types/node@ts5.9, a dist-tag the registry does not have.
-  minNodeVersion: '20.19.0',
+  // 22.15 is the first Node 22 with zlib zstd, which @kubernetes/client-node 2 (undici 8) needs at load time.
+  minNodeVersion: '22.15.0',
   github: false,
   release: false,
   depsUpgrade: false,
@@ -36,13 +49,23 @@ const project = new typescript.TypeScriptProject({
     compilerOptions: { rootDir: '.' },
     include: ['imports/**/*.ts'],
   },
-  peerDeps: ['cdk8s@^2.70.0', 'constructs@^10.4.0', '@pulumi/pulumi@~3.248.0'],
-  deps: ['cdk8s-plus-28@^2.5.6', '@pulumi/kubernetes@^4.34.0', '@kubernetes/client-node@~1.4.0', 'ipaddr.js@^2.2.0', 'yaml@^2.8.0'],
-  devDeps: ['cdk8s-cli@^2.207.0', 'ajv@^8.17.0', 'ts-node@^10.9.2', '@types/ws@^8', '@grpc/grpc-js@^1.14.0', 'google-protobuf@^3.21.4', 'fast-check@^4'],
+  // The Pulumi packages are optional peers: a cdk8s-only user never installs them (src/pulumi/require-pulumi.ts
+  // names them when `wukong-iac/pulumi` is imported without them). The ranges admit every version the tests ran on.
+  peerDeps: ['cdk8s@^2.70.0', 'constructs@^10.4.0', `@pulumi/pulumi@${PULUMI_PEER}`, `@pulumi/kubernetes@${PULUMI_K8S_PEER}`],
+  peerDependencyOptions: { pinnedDevDependency: false },
+  deps: ['cdk8s-plus-28@^2.5.6', '@kubernetes/client-node@^2.0.1', 'ipaddr.js@^2.2.0', 'yaml@^2.8.0'],
+  devDeps: [
+    // The lowest cdk8s and constructs the peer ranges admit, so the suites prove the floor.
+    'cdk8s@2.70.0', 'constructs@10.4.0',
+    // The newest Pulumi (the consumer test also installs the oldest the peer range admits).
+    `@pulumi/pulumi@${PULUMI_NEWEST}`, '@pulumi/kubernetes@4.34.2',
+    // An app on the newest cdk8s-plus line uses the constructs too (test/cdk8s/cdk8s-plus-34.test.ts).
+    'cdk8s-plus-34@^2.0.54',
+    '@types/node@^22',
+    'cdk8s-cli@^2.207.0', 'ajv@^8.17.0', 'ts-node@^10.9.2', '@types/ws@^8', '@grpc/grpc-js@^1.14.0', 'google-protobuf@^3.21.4', 'fast-check@^4',
+  ],
   // Tests resolve `wukong-iac/pulumi` as a user's program does (the Pulumi example imports it).
   tsconfigDev: { compilerOptions: { baseUrl: '..', paths: { 'wukong-iac/pulumi': ['src/pulumi'] } } },
-  // ts-jest also transforms the ES-module-only Kubernetes client (and its ESM dependencies), which jest's CommonJS
-  // mode cannot require on Node 20 (node-toolchain.md).
   jestOptions: {
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
     passWithNoTests: false,
@@ -86,6 +109,12 @@ for (const crd of IMPORTED_CRDS) {
 // unrs-resolver (jest, eslint's import resolver) 1.13.0 lacks most platform bindings on the registry, and `npm ci`
 // refuses a lockfile with missing optional dependencies; 1.12.2 is complete.
 project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
+// The package ships lib/, the CRDs, the examples and the README; the repository's tooling stays out.
+for (const path of ['/bench/', '/scripts/', '/.ci/', '/test-reports/', '/coverage/']) project.npmignore?.exclude(path);
+project.package.addField('peerDependenciesMeta', { '@pulumi/pulumi': { optional: true }, '@pulumi/kubernetes': { optional: true } });
+// A fresh clone is usable after `npm ci` (`npx wukong …` runs lib/): npm runs `prepare` on a local install, never
+// when the packed package (which ships lib/) is installed from the registry.
+project.package.setScript('prepare', 'tsc --build');
 
 // The Pulumi example imports `wukong-iac/pulumi` like a user's program; examples/tsconfig.json maps it to the sources.
 project.tryFindObjectFile('.eslintrc.json')?.addOverride('settings.import/resolver.typescript', {
@@ -124,13 +153,21 @@ const testEnv = project.addTask('test:env', {
   exec: 'bash scripts/test-env.sh --tolerate-unavailable',
 });
 project.addTask('test:unit', { description: 'Only the fast unit suites (no API server)', exec: 'jest --ci', receiveArgs: true });
+// The unit suites once more on the oldest supported Node line (scripts/node.sh pins and caches it); `npm test` itself
+// runs on whatever Node is first on PATH (CI puts the pinned Node 24 there).
+const unitNode22 = project.addTask('test:unit:node22', {
+  description: 'The unit suites on the pinned Node 22 (installed from the npm registry and cached on first use)',
+  exec: 'bash scripts/node.sh 22 -- jest --ci --coverage=false',
+  receiveArgs: true,
+});
 const integration = project.addTask('test:integration', {
   description: 'Only the integration suites (real API server, cloud-init)',
   exec: 'jest --ci -c test/integration/jest.config.json',
   receiveArgs: true,
 });
 integration.prependSpawn(testEnv);
-project.testTask.insertStep(2, { spawn: integration.name });
+project.testTask.insertStep(2, { spawn: unitNode22.name });
+project.testTask.insertStep(3, { spawn: integration.name });
 
 // `npm run bench`: a report (table + bench/results/*.json), never a pass/fail test; needs the test API server.
 const bench = project.addTask('bench', {

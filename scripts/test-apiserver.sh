@@ -18,7 +18,7 @@ BUILD_REV=2
 CACHE_ROOT="${XDG_CACHE_HOME:-$HOME/.cache}/wukong-iac/envtest"
 ASSETS="$CACHE_ROOT/$K8S_VERSION-r$BUILD_REV"
 STEPS=7
-step() { echo "[test-apiserver] step $1/$STEPS: $2" >&2; }
+step() { echo "[test-apiserver] step $1/$STEPS (at ${SECONDS} s): $2" >&2; }
 say() { echo "[test-apiserver] $*" >&2; }
 
 have_assets() { [ -x "$1/kube-apiserver" ] && [ -x "$1/etcd" ]; }
@@ -87,6 +87,10 @@ rm -rf "$SRC/vendor/github.com/modern-go/reflect2"
 cp -r /usr/share/gocode/src/github.com/modern-go/reflect2 "$SRC/vendor/github.com/modern-go/reflect2"
 
 step 5 "set up a GOPATH build"
+# Debian's own Go (1.19) builds this tree; a newer `go` first on PATH (e.g. /usr/local/go) does not.
+GO119=$(ls -d /usr/lib/go-1.19/bin 2>/dev/null || true)
+[ -n "$GO119" ] || { say "Debian's Go 1.19 (/usr/lib/go-1.19/bin, package golang-go) is missing"; exit 1; }
+export PATH="$GO119:$PATH"
 export GOPATH="$WORK/gopath" GO111MODULE=off CGO_ENABLED=0 GOFLAGS="" GOCACHE="$WORK/gocache"
 mkdir -p "$GOPATH/src/k8s.io"
 ln -sfn "$SRC" "$GOPATH/src/k8s.io/kubernetes"
@@ -120,5 +124,5 @@ mv "$ASSETS.tmp" "$ASSETS"
 rm -rf "$WORK"
 # Binaries of older build recipes are never used again.
 find "$CACHE_ROOT" -mindepth 1 -maxdepth 1 -type d ! -name "$(basename "$ASSETS")" -exec rm -rf {} +
-say "built $("$ASSETS/kube-apiserver" --version) into $ASSETS"
+say "built $("$ASSETS/kube-apiserver" --version) into $ASSETS in ${SECONDS} s"
 echo "$ASSETS"

@@ -35,6 +35,8 @@ if ! command -v cloud-init >/dev/null; then
       || { $SUDO apt-get update -qq >&2 && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends cloud-init >&2; }
   fi
   command -v cloud-init >/dev/null || unavailable "cloud-init is missing: install Debian's cloud-init package"
+  echo "[test-env] cloud-init installed ($SECONDS s into the set-up)" >&2
 fi
+echo "[test-env] ready in $SECONDS s: $("$assets/kube-apiserver" --version), etcd $("$assets/etcd" --version 2>/dev/null | head -n 1 | awk '{print $3}'), $(cloud-init --version 2>&1)" >&2
 
 echo "{\"assets\": $(json_string "$assets"), \"cloudInit\": $(json_string "$(command -v cloud-init)")}"

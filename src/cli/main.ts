@@ -11,7 +11,7 @@ const USAGE = `usage: wukong <command> [options]
 
 commands:
   synth FILE... [-o DIR]          Wukong YAML (vm.novasphere.dev/v1alpha1) → NADs, VirtualMachine, cloud-init Secret,
-                                  Kube-OVN Subnets: DIR/<name>.k8s.yaml (default DIR: dist)
+                                  Kube-OVN Subnets: DIR/<namespace>.<name>.k8s.yaml (default: dist)
   plan OLD.yaml NEW.yaml          what changing OLD into NEW does to a running VM, NIC by NIC
   plan FILE... --live             the same against the cluster (the VM, its VMI and what it owns)
   apply FILE... [--wait] [--timeout S] [--allow-restart]

@@ -5,8 +5,13 @@ import { PRINT_WARNINGS_CONTEXT, WukongVm } from '../cdk8s';
 import { WukongValidationError, formatIssue } from '../model';
 import { readWukongs } from './wukongs';
 
+/** The file `wukong synth` writes a VM to: namespace first, then name (a namespace is a DNS label, without dots). */
+export function synthFileName(vm: { readonly name: string; readonly namespace: string }): string {
+  return `${vm.namespace}.${vm.name}.k8s.yaml`;
+}
+
 export interface SynthOutput {
-  /** File name (`<name>.k8s.yaml`) to YAML text. */
+  /** File name (`<namespace>.<name>.k8s.yaml`) to YAML text. */
   readonly files: Map<string, string>;
   readonly errors: string[];
   readonly warnings: string[];
@@ -15,7 +20,8 @@ export interface SynthOutput {
 }
 
 /**
- * Turns the Wukong documents of `files` into manifests, one `<name>.k8s.yaml` per Wukong. Every document is validated first and all
+ * Turns the Wukong documents of `files` into manifests, one `<namespace>.<name>.k8s.yaml` per Wukong (a namespace has
+ * no dot, so no two VMs share a file). Every document is validated first and all
  * errors are returned together (`<source>: <field>: <message>`); nothing is produced when there is one. All VMs go
  * through one cdk8s app, so MACs, NAD names and IPs are also checked across documents and files.
  */
@@ -23,21 +29,23 @@ export function synthDocuments(files: string[]): SynthOutput {
   const { wukongs, errors, warnings } = readWukongs(files);
   const names = new Map<string, string>();
   for (const { source, vm } of wukongs) {
-    const other = names.get(vm.name);
-    if (other) errors.push(`${source.label}: metadata.name: '${vm.name}' is also the name of a Wukong in ${other}; each is written to <name>.k8s.yaml, so synthesize them into separate -o directories`);
-    else names.set(vm.name, source.label);
+    const file = synthFileName(vm);
+    const other = names.get(file);
+    if (other) errors.push(`${source.label}: metadata.name: '${vm.name}' in namespace '${vm.namespace}' is also defined in ${other}; both describe one VirtualMachine: rename one or remove it`);
+    else names.set(file, source.label);
   }
   const empty = { files: new Map<string, string>(), summary: new Map<string, string[]>(), errors, warnings };
   if (errors.length) return empty;
   const app = new App();
   app.node.setContext(PRINT_WARNINGS_CONTEXT, false);
   const charts: Array<[string, Chart]> = [];
-  for (const { source: doc, vm: { name }, manifest } of wukongs) {
-    const chart = new Chart(app, name);
+  for (const { source: doc, vm, manifest } of wukongs) {
+    const file = synthFileName(vm);
+    const chart = new Chart(app, `${vm.namespace}.${vm.name}`);
     try {
       // From what readWukongs validated; the construct adds the checks that span documents (MACs, NADs, IPs).
-      WukongVm.fromManifest(chart, name, manifest);
-      charts.push([`${name}.k8s.yaml`, chart]);
+      WukongVm.fromManifest(chart, vm.name, manifest);
+      charts.push([file, chart]);
     } catch (e) {
       if (!(e instanceof WukongValidationError)) throw e;
       errors.push(...e.issues.map(i => `${doc.label}: ${formatIssue({ ...i, path: i.path.startsWith('spec.') ? i.path : `spec.${i.path}` })}`));

@@ -315,7 +315,7 @@ export class Cluster {
   public async kubevirtVersion(): Promise<KubeVirtVersion | undefined> {
     try {
       const r = await this.call('list kubevirts.kubevirt.io', LIST_KUBEVIRTS, o => this.custom.listCustomObjectForAllNamespaces({
-        group: 'kubevirt.io', version: 'v1', plural: PLURALS.KubeVirt,
+        group: 'kubevirt.io', version: 'v1', resourcePlural: PLURALS.KubeVirt,
       }, o));
       for (const kv of r.items ?? []) {
         const v = parseKubeVirtVersion(String(kv.status?.observedKubeVirtVersion ?? ''));

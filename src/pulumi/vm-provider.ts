@@ -6,13 +6,20 @@
 import type * as pulumi from '@pulumi/pulumi';
 import type * as Impl from './vm-provider-impl';
 
-/** The implementation, as the host resolves it from the program's node_modules. */
-export const PROVIDER_IMPL_MODULE = 'wukong-iac/lib/src/pulumi/vm-provider-impl';
+/**
+ * The implementation, as the host resolves it from the program's node_modules. A function, not a module constant:
+ * tsc compiles a reference to an exported constant to `exports.X`, which the closure serializer does not capture (the
+ * host's `exports` has no such key, and `require(undefined)` failed in every packed install); a function is captured.
+ */
+function implModule(): string {
+  return 'wukong-iac/lib/src/pulumi/vm-provider-impl';
+}
+export const PROVIDER_IMPL_MODULE = implModule();
 
 function impl(): typeof Impl {
   // A run-time require: the closure serializer would otherwise inline the whole library into the state.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require(PROVIDER_IMPL_MODULE);
+  return require(implModule());
 }
 
 export const wukongVmProvider: pulumi.dynamic.ResourceProvider = {

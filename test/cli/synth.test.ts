@@ -39,7 +39,7 @@ describe('wukong synth', () => {
     const [written] = readdirSync(out);
     const objects = read(join(out, written));
     const vm = one(objects, 'VirtualMachine');
-    expect(written).toBe(`${vm.metadata.name}.k8s.yaml`);
+    expect(written).toBe(`${vm.metadata.namespace}.${vm.metadata.name}.k8s.yaml`);
     expect(r.stdout).toContain(`wrote ${join(out, written)}`);
     expect(ofKind(objects, 'NetworkAttachmentDefinition').length).toBeGreaterThan(0);
     const data = networkData(one(objects, 'Secret'));
@@ -56,7 +56,25 @@ describe('wukong synth', () => {
     const file = write('fleet.yaml', `${VALID}---\n${VALID.replace('name: web', 'name: api').replace('10.0.0.5', '10.0.0.6')}`);
     const r = wukong(['synth', file, '-o', join(dir, 'out')]);
     expect(r.code).toBe(0);
-    expect(readdirSync(join(dir, 'out')).sort()).toEqual(['api.k8s.yaml', 'web.k8s.yaml']);
+    expect(readdirSync(join(dir, 'out')).sort()).toEqual(['prod.api.k8s.yaml', 'prod.web.k8s.yaml']);
+  });
+
+  it('writes VMs of one name in two namespaces to two files (<namespace>.<name>.k8s.yaml)', () => {
+    const other = VALID.replace('10.0.0.5', '10.0.0.6').replace('namespace: prod', 'namespace: staging');
+    const file = write('two-namespaces.yaml', `${VALID}---\n${other}`);
+    const r = wukong(['synth', file, '-o', join(dir, 'out')]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(readdirSync(join(dir, 'out')).sort()).toEqual(['prod.web.k8s.yaml', 'staging.web.k8s.yaml']);
+    expect(one(read(join(dir, 'out', 'staging.web.k8s.yaml')), 'VirtualMachine').metadata.namespace).toBe('staging');
+  });
+
+  it('fails if two documents describe one VM (same namespace and name): exit 2, nothing written', () => {
+    const file = write('twice.yaml', `${VALID}---\n${VALID.replace('10.0.0.5', '10.0.0.6')}`);
+    const r = wukong(['synth', file, '-o', join(dir, 'out')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`error: ${file}[1]: metadata.name: 'web' in namespace 'prod' is also defined in ${file}[0]`);
+    expect(existsSync(join(dir, 'out'))).toBe(false);
   });
 
   it('prints warnings with file and field, and still writes', () => {
@@ -95,7 +113,7 @@ describe('wukong synth', () => {
       VALID.replace('name: web', 'name: api').replace('10.0.0.5', '10.0.0.6').replace('gateway: 10.0.0.1}}', `gateway: 10.0.0.1}, macAddress: '${mac}'}`)}`);
     const r = wukong(['synth', file, '-o', join(dir, 'out')]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`error: ${file}[1]: spec.networks[0].macAddress: '${mac}' is already the MAC of web/web`);
+    expect(r.stderr).toContain(`error: ${file}[1]: spec.networks[0].macAddress: '${mac}' is already the MAC of prod.web/web`);
   });
 
   it('fails on YAML syntax errors with their line', () => {

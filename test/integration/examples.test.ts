@@ -14,6 +14,7 @@ import { describeWithCluster, kubeConfigFor, testCluster } from './support/clust
 import { dryRunThenCreate, ensureNamespaces, notStoredAsSent, readBack, unresolvedReferences } from './support/objects';
 import { TS_EXAMPLES, wukongExamples } from '../../examples/main';
 import { PRINT_WARNINGS_CONTEXT, ResolvedVm, WukongVm, readWukong } from '../../src';
+import { synthFileName } from '../../src/cli/synth';
 import { wukong } from '../support/cli';
 import { Manifest } from '../support/manifests';
 
@@ -52,7 +53,7 @@ function yamlExamples(out: string): Example[] {
     writeFileSync(input, docs.map(d => stringify(d)).join('---\n'));
     const r = wukong(['synth', input, '-o', join(out, name)]);
     if (r.code !== 0) throw new Error(`wukong synth ${file} failed:\n${r.stderr}`);
-    const objects = docs.flatMap(d => readManifests(join(out, name, `${d.metadata.name}.k8s.yaml`)));
+    const objects = docs.flatMap(d => readManifests(join(out, name, synthFileName(d.metadata))));
     return { name: `wukong/${name}`, objects, vms: docs.map(d => readWukong(d).vm!) };
   });
 }

@@ -2,26 +2,22 @@
  * The Pulumi provider through the real @pulumi/pulumi dynamic-provider host over gRPC, exactly as the engine drives it
  * (conventions.md §C layer 3), against the test API server with the KubeVirt simulator.
  */
-import { ChildProcess, spawn } from 'child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import * as grpc from '@grpc/grpc-js';
 import * as pulumi from '@pulumi/pulumi';
-import { Struct } from 'google-protobuf/google/protobuf/struct_pb';
 import { describeWithCluster, kubeConfigFor, testCluster } from './support/cluster';
 import { KubeVirtSimulator } from './support/kubevirt-simulator';
 import { ensureNamespace } from './support/objects';
+import { Empty, PulumiHost, providerPb } from './support/pulumi-host';
 import { Cluster, vmRef } from '../../src/kube';
 import { wukongVmProvider } from '../../src/pulumi';
 
-/* eslint-disable @typescript-eslint/no-require-imports */ // generated gRPC stubs without type declarations
-const { ResourceProviderClient } = require('@pulumi/pulumi/proto/provider_grpc_pb');
-const providerPb = require('@pulumi/pulumi/proto/provider_pb');
-const { Empty } = require('google-protobuf/google/protobuf/empty_pb');
-/* eslint-enable @typescript-eslint/no-require-imports */
-
 const ROOT = join(__dirname, '..', '..');
+/** The @pulumi/pulumi this repository tests with (the newest; the consumer suite also installs the oldest admitted). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const PULUMI_VERSION: string = require('@pulumi/pulumi/package.json').version;
 const NS = 'pulumi-it';
 const URN = 'urn:pulumi:stack::project::pulumi-nodejs:dynamic/wukong:VirtualMachine::web';
 
@@ -32,10 +28,6 @@ const STORAGE = { name: 'storage', vlanId: 200, mtu: 9000, ipConfig: { address: 
 const USER_DATA_MARKER = 'root:wukong-user-data-marker';
 const USER_DATA = `#cloud-config\nchpasswd: {list: "${USER_DATA_MARKER}"}\n`;
 
-function call<T>(client: any, method: string, req: unknown): Promise<T> {
-  return new Promise((resolve, reject) => client[method](req, (err: grpc.ServiceError | null, resp: T) => (err ? reject(err) : resolve(resp))));
-}
-
 describeWithCluster('the Pulumi provider over gRPC (dynamic-provider host)', () => {
   const state = testCluster()!;
   const kc = kubeConfigFor(state);
@@ -43,11 +35,10 @@ describeWithCluster('the Pulumi provider over gRPC (dynamic-provider host)', () 
   const sim = new KubeVirtSimulator(kc, { version: { major: 1, minor: 9 }, namespaces: [NS] });
   const cluster = Cluster.connect({ kubeconfigPath: state.kubeconfig });
   const program = mkdtempSync(join(tmpdir(), 'wukong-pulumi-program-'));
-  let host: ChildProcess;
-  let client: any;
+  let host: PulumiHost;
   let providerText: string;
   const seen: string[] = [];
-  let hostOutput = '';
+  const ID = `${NS}/web`;
 
   const news = (networks: object[], extra: object = {}) => ({
     __provider: providerText,
@@ -59,38 +50,13 @@ describeWithCluster('the Pulumi provider over gRPC (dynamic-provider host)', () 
     timeoutSeconds: 60,
     ...extra,
   });
-  const struct = (o: object) => Struct.fromJavaScript(o as any);
   const record = (o: unknown) => {
     seen.push(JSON.stringify(o));
     return o;
   };
-
-  async function check(inputs: object) {
-    const req = new providerPb.CheckRequest();
-    req.setUrn(URN);
-    req.setOlds(struct({}));
-    req.setNews(struct(inputs));
-    const resp: any = await call(client, 'check', req);
-    const failures = resp.getFailuresList().map((f: any) => ({ property: f.getProperty(), reason: f.getReason() }));
-    return { inputs: resp.getInputs()?.toJavaScript(), failures };
-  }
-  async function diff(olds: object, inputs: object) {
-    const req = new providerPb.DiffRequest();
-    req.setId(`${NS}/web`);
-    req.setUrn(URN);
-    req.setOlds(struct(olds));
-    req.setNews(struct(inputs));
-    const resp: any = await call(client, 'diff', req);
-    return { changes: resp.getChanges(), replaces: resp.getReplacesList() };
-  }
-  async function update(olds: object, inputs: object) {
-    const req = new providerPb.UpdateRequest();
-    req.setId(`${NS}/web`);
-    req.setUrn(URN);
-    req.setOlds(struct(olds));
-    req.setNews(struct(inputs));
-    return record((await call<any>(client, 'update', req)).getProperties().toJavaScript()) as any;
-  }
+  const check = (inputs: object) => host.check(URN, inputs);
+  const diff = (olds: object, inputs: object) => host.diff(ID, URN, olds, inputs);
+  const update = async (olds: object, inputs: object) => record(await host.update(ID, URN, olds, inputs)) as any;
 
   beforeAll(async () => {
     await ensureNamespace(kc, NS);
@@ -102,23 +68,11 @@ describeWithCluster('the Pulumi provider over gRPC (dynamic-provider host)', () 
     const provider = wukongVmProvider;
     providerText = (await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true })).text;
     // KUBECONFIG is what refresh and destroy use: they only see stored outputs, which never hold credentials.
-    host = spawn(process.execPath, [require.resolve('@pulumi/pulumi/cmd/dynamic-provider'), '127.0.0.1:1'], {
-      cwd: program, env: { ...process.env, KUBECONFIG: state.kubeconfig }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    host.stderr!.on('data', (d: Buffer) => { hostOutput += d.toString(); });
-    const port = await new Promise<string>((resolve, reject) => {
-      host.stdout!.once('data', (d: Buffer) => resolve(d.toString().split('\n')[0].trim()));
-      host.once('exit', code => reject(new Error(`dynamic-provider host exited (${code})`)));
-    });
-    client = new ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-    const configure = new providerPb.ConfigureRequest();
-    configure.setArgs(struct({}));
-    await call(client, 'configure', configure);
+    host = await PulumiHost.start({ cwd: program, env: { ...process.env, KUBECONFIG: state.kubeconfig } });
   });
 
   afterAll(async () => {
-    client?.close();
-    host?.kill('SIGKILL');
+    host?.stop();
     await sim.stop();
     rmSync(program, { recursive: true, force: true });
     expect(sim.failures).toEqual([]);
@@ -137,12 +91,9 @@ describeWithCluster('the Pulumi provider over gRPC (dynamic-provider host)', () 
   });
 
   it('creates a 2-NIC VM, with outputs that never hold the kubeconfig', async () => {
-    const req = new providerPb.CreateRequest();
-    req.setUrn(URN);
-    req.setProperties(struct(news([MGMT, DATA])));
-    const resp: any = await call(client, 'create', req);
-    expect(resp.getId()).toBe(`${NS}/web`);
-    outs = record(resp.getProperties().toJavaScript());
+    const created = await host.create(URN, news([MGMT, DATA]));
+    expect(created.id).toBe(ID);
+    outs = record(created.outputs);
     expect(outs.kubeconfig).toBeUndefined();
     expect(outs.userData).toBeUndefined();
     expect(outs.spec.userData).toBeUndefined();
@@ -168,14 +119,10 @@ describeWithCluster('the Pulumi provider over gRPC (dynamic-provider host)', () 
 
   it('reads the live VM back (refresh) with per-NIC state and the last applied spec as inputs', async () => {
     await sim.settle();
-    const req = new providerPb.ReadRequest();
-    req.setId(`${NS}/web`);
-    req.setUrn(URN);
-    req.setProperties(struct({ ...outs, __provider: providerText }));
-    const resp: any = await call(client, 'read', req);
-    const props = record(resp.getProperties().toJavaScript()) as any;
+    const resp = await host.read(ID, URN, { ...outs, __provider: providerText });
+    const props = record(resp.outputs) as any;
     expect(props.nics.map((n: { name: string }) => n.name)).toEqual(['default', 'mgmt', 'data', 'storage']);
-    expect(resp.getInputs().toJavaScript().spec.networks.map((n: { name: string }) => n.name)).toEqual(['mgmt', 'data', 'storage']);
+    expect(resp.inputs.spec.networks.map((n: { name: string }) => n.name)).toEqual(['mgmt', 'data', 'storage']);
     expect(props.kubeconfig).toBeUndefined();
     expect(props.userDataDigest).toBe(outs.userDataDigest);
   });
@@ -206,20 +153,16 @@ describeWithCluster('the Pulumi provider over gRPC (dynamic-provider host)', () 
   });
 
   it('deletes the VM and what it owns (with the ambient KUBECONFIG)', async () => {
-    const req = new providerPb.DeleteRequest();
-    req.setId(`${NS}/web`);
-    req.setUrn(URN);
-    req.setProperties(struct({ ...outs, __provider: providerText }));
-    await call(client, 'delete', req);
+    await host.delete(ID, URN, { ...outs, __provider: providerText });
     expect(await cluster.get(vmRef(NS, 'web'))).toBeUndefined();
     expect(await cluster.ownedNads(NS, 'web')).toEqual([]);
   });
 
   it('never carries the kubeconfig, its token or the user data in the provider text, outputs, errors or the host\'s log', async () => {
-    const info: any = await call(client, 'getPluginInfo', new Empty());
-    expect(info.getVersion()).toMatch(/^3\.248\./);
+    const info: any = await host.call('getPluginInfo', new Empty());
+    expect(info.getVersion()).toBe(PULUMI_VERSION);
     expect(seen.length).toBeGreaterThan(4);
-    for (const text of [providerText, ...seen, hostOutput]) {
+    for (const text of [providerText, ...seen, host.output]) {
       expect(text).not.toContain(state.adminToken);
       expect(text).not.toContain('insecure-skip-tls-verify');
       expect(text).not.toContain(USER_DATA_MARKER);

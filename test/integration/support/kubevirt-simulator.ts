@@ -148,10 +148,10 @@ export class KubeVirtSimulator {
 
   private async pass(): Promise<void> {
     const mine = (o: any) => this.opts.namespaces.includes(o.metadata.namespace);
-    const vms = ((await this.api.listCustomObjectForAllNamespaces(VM)).items as any[]).filter(mine);
+    const vms = ((await this.api.listCustomObjectForAllNamespaces({ ...VM, resourcePlural: VM.plural })).items as any[]).filter(mine);
     for (const vm of vms) await this.reconcile(vm);
     // A VMI belongs to its VM (ownerReference): it goes when the VM is deleted.
-    for (const vmi of ((await this.api.listCustomObjectForAllNamespaces(VMI)).items as any[]).filter(mine)) {
+    for (const vmi of ((await this.api.listCustomObjectForAllNamespaces({ ...VMI, resourcePlural: VMI.plural })).items as any[]).filter(mine)) {
       if (!vms.some(vm => vm.metadata.namespace === vmi.metadata.namespace && vm.metadata.name === vmi.metadata.name)) {
         await this.deleteVmi(vmi.metadata.namespace, vmi.metadata.name);
       }
