@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Provides everything the integration suites need and prints it as one JSON line (the last line of stdout):
-#   {"assets": "<folder with kube-apiserver and etcd>", "cloudInit": "<path of cloud-init>"}
-# or, when this machine cannot have them (not Linux, no apt-get) and KUBEBUILDER_ASSETS is unset,
+#   {"assets": "<folder with kube-apiserver and etcd>", "testbed": "<folder with KubeVirt's binaries too>",
+#    "cloudInit": "<path of cloud-init>"}
+# or, when this machine cannot have them (no Go to build the test bed, no apt-get for cloud-init) and
+# KUBEBUILDER_ASSETS is unset,
 #   {"unavailable": "<why and how to enable>"}
 # with exit code 3. Under CI=true that is a failure; with --tolerate-unavailable (and CI not set) it exits 0 so the
 # unit tests still run and the integration suites skip with one loud line.
@@ -18,13 +20,22 @@ unavailable() {
   exit 3
 }
 
-assets=$(bash scripts/test-apiserver.sh | tail -n 1)
+testbed=$(bash testbed/build.sh | tail -n 1)
 rc=${PIPESTATUS[0]}
 if [ "$rc" = 3 ]; then
-  unavailable "no kube-apiserver/etcd: run on Debian/Ubuntu with apt-get, or set KUBEBUILDER_ASSETS to a folder holding both binaries"
+  unavailable "no test bed: install Go 1.26 or newer (the test bed is built from Go modules)"
 elif [ "$rc" != 0 ]; then
-  echo "[test-env] building the test API server failed (exit $rc)" >&2
+  echo "[test-env] building the test bed failed (exit $rc)" >&2
   exit "$rc"
+fi
+assets=$testbed
+if [ -n "${KUBEBUILDER_ASSETS:-}" ]; then
+  if [ -x "$KUBEBUILDER_ASSETS/kube-apiserver" ] && [ -x "$KUBEBUILDER_ASSETS/etcd" ]; then
+    assets=$KUBEBUILDER_ASSETS
+    echo "[test-env] kube-apiserver and etcd from KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS" >&2
+  else
+    echo "[test-env] KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS lacks kube-apiserver or etcd: using the test bed's" >&2
+  fi
 fi
 
 if ! command -v cloud-init >/dev/null; then
@@ -37,6 +48,6 @@ if ! command -v cloud-init >/dev/null; then
   command -v cloud-init >/dev/null || unavailable "cloud-init is missing: install Debian's cloud-init package"
   echo "[test-env] cloud-init installed ($SECONDS s into the set-up)" >&2
 fi
-echo "[test-env] ready in $SECONDS s: $("$assets/kube-apiserver" --version), etcd $("$assets/etcd" --version 2>/dev/null | head -n 1 | awk '{print $3}'), $(cloud-init --version 2>&1)" >&2
+echo "[test-env] ready in $SECONDS s: $("$assets/kube-apiserver" --version), etcd $("$assets/etcd" --version 2>/dev/null | head -n 1 | awk '{print $3}'), KubeVirt $(grep -oP '^KUBEVIRT_VERSION=\K\S+' testbed/versions.env) (virt-controller, admission webhooks, CRDs), $(cloud-init --version 2>&1)" >&2
 
-echo "{\"assets\": $(json_string "$assets"), \"cloudInit\": $(json_string "$(command -v cloud-init)")}"
+echo "{\"assets\": $(json_string "$assets"), \"testbed\": $(json_string "$testbed"), \"cloudInit\": $(json_string "$(command -v cloud-init)")}"

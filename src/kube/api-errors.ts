@@ -12,6 +12,8 @@ interface Status {
   readonly details?: { readonly causes?: StatusCause[] };
 }
 
+const SKIPPED_RULES = 'some validation rules were not checked because the object was invalid';
+
 /** HTTP status of an error from @kubernetes/client-node, or undefined for other errors. */
 export function apiStatusCode(e: unknown): number | undefined {
   const code = (e as { code?: unknown })?.code;
@@ -46,7 +48,8 @@ export function describeApiError(e: unknown, obj?: { kind?: string; metadata?: {
   // Wukong's own errors that carry a status code (a refused permission) already say everything.
   if (!status && e instanceof Error && !('body' in e)) return e.message.split('\n').map(l => `${prefix}${l}`);
   const code = apiStatusCode(e);
-  const causes = status?.details?.causes?.filter(c => c.message) ?? [];
+  // Since Kubernetes 1.28 a schema error also brings a field-less cause saying CEL rules were skipped: not a finding.
+  const causes = status?.details?.causes?.filter(c => c.message && !(c.field === '<nil>' && c.message.includes(SKIPPED_RULES))) ?? [];
   if (causes.length) return causes.map(c => `${prefix}${c.field ? `${c.field}: ` : ''}${c.message}`);
   const text = status?.message ?? (e as Error)?.message ?? String(e);
   return [`${prefix}${code ? `HTTP ${code}: ` : ''}${text}`];

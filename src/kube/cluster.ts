@@ -7,6 +7,12 @@ import { AuthorizationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrat
 import { JsonPatchOp, KubeVirtVersion, MANAGED_BY, MANAGED_BY_LABEL, VM_NAME_LABEL, VM_NAMESPACE_LABEL, parseKubeVirtVersion } from '../model';
 import { apiStatusCode, describeApiError } from './api-errors';
 
+/**
+ * Every create and patch asks the API server for strict field validation: a field the schema does not know is an
+ * error naming it, never a silent prune (the default since Kubernetes 1.23 is a warning only).
+ */
+const STRICT = 'Strict';
+
 /** Where to find credentials (without any: the ambient KUBECONFIG or in-cluster config), and how patient to be. */
 export interface ClusterOptions {
   /** Limit for one request, in milliseconds. @default 30000 */
@@ -232,24 +238,27 @@ export class Cluster {
   public async create(obj: any): Promise<any> {
     const ref = refOf(obj);
     return this.call(`create ${refText(ref)}`, permissionFor('create', ref), o => {
-      if (ref.kind === 'Secret') return this.core.createNamespacedSecret({ namespace: ref.namespace!, body: obj }, o);
+      if (ref.kind === 'Secret') return this.core.createNamespacedSecret({ namespace: ref.namespace!, body: obj, fieldValidation: STRICT }, o);
       const { group, version } = gv(ref.apiVersion);
       const plural = PLURALS[ref.kind];
       return ref.namespace
-        ? this.custom.createNamespacedCustomObject({ group, version, plural, namespace: ref.namespace, body: obj }, o)
-        : this.custom.createClusterCustomObject({ group, version, plural, body: obj }, o);
+        ? this.custom.createNamespacedCustomObject({ group, version, plural, namespace: ref.namespace, body: obj, fieldValidation: STRICT }, o)
+        : this.custom.createClusterCustomObject({ group, version, plural, body: obj, fieldValidation: STRICT }, o);
     });
   }
 
   /** Applies a JSON patch (RFC 6902); callers guard it with a `test` on `/metadata/resourceVersion`. */
   public async patch(ref: ObjectRef, ops: JsonPatchOp[]): Promise<any> {
     return this.call(`patch ${refText(ref)}`, permissionFor('patch', ref), o => {
-      if (ref.kind === 'Secret') return this.core.patchNamespacedSecret({ name: ref.name, namespace: ref.namespace!, body: ops }, jsonPatch(o));
+      if (ref.kind === 'Secret') {
+        return this.core.patchNamespacedSecret({ name: ref.name, namespace: ref.namespace!, body: ops, fieldValidation: STRICT }, jsonPatch(o));
+      }
       const { group, version } = gv(ref.apiVersion);
       const plural = PLURALS[ref.kind];
+      const request = { group, version, plural, name: ref.name, body: ops, fieldValidation: STRICT };
       return ref.namespace
-        ? this.custom.patchNamespacedCustomObject({ group, version, plural, namespace: ref.namespace, name: ref.name, body: ops }, jsonPatch(o))
-        : this.custom.patchClusterCustomObject({ group, version, plural, name: ref.name, body: ops }, jsonPatch(o));
+        ? this.custom.patchNamespacedCustomObject({ ...request, namespace: ref.namespace }, jsonPatch(o))
+        : this.custom.patchClusterCustomObject(request, jsonPatch(o));
     });
   }
 

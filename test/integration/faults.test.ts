@@ -57,7 +57,7 @@ function casesOf(requests: RecordedRequest[]): Case[] {
     }
   }
   // And one write that keeps failing: retries run out, the error says to re-run.
-  const vmWrite = requests.find(r => isWrite(r) && /\/virtualmachines(\/|$)/.test(r.path))!;
+  const vmWrite = requests.find(r => isWrite(r) && /\/virtualmachines(\/|\?|$)/.test(r.path))!;
   cases.push({
     step: `${vmWrite.method} ${vmWrite.path} (every attempt)`,
     rule: { method: vmWrite.method, path: new RegExp(`^${escape(vmWrite.path)}$`), nth: 1, times: 4, fault: { kind: 'status', code: 503 } },

@@ -9,7 +9,7 @@ import { KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
 import { describeWithCluster, kubeConfigFor, testCluster } from './support/cluster';
 import { dryRunThenCreate, ensureNamespaces } from './support/objects';
 import { readWukong, renderVm } from '../../src';
-import { describeApiError } from '../../src/kube';
+import { Cluster, describeApiError, vmRef } from '../../src/kube';
 import { wukong } from '../support/cli';
 import { Manifest } from '../support/manifests';
 
@@ -91,5 +91,18 @@ describeWithCluster('what never reaches the server', () => {
     expect(await createError({ ...vm, spec: { ...vm.spec, runStrategy: 'Sometimes' } })).toEqual([]);
     const { issues } = readWukong({ apiVersion: 'vm.novasphere.dev/v1alpha1', kind: 'Wukong', metadata: { name: 'vm' }, spec: { runStrategy: 'Sometimes' } });
     expect(issues.map(i => i.path)).toEqual(['spec.runStrategy']);
+  });
+
+  it('fails if Wukong\'s own client sends a field the schema does not know: strict field validation names it, nothing is pruned', async () => {
+    const cluster = Cluster.connect({ kubeconfigPath: testCluster()!.kubeconfig });
+    const vm = valid().find(o => o.kind === 'VirtualMachine')!;
+    const strict = { ...vm, metadata: { ...vm.metadata, name: 'strict' }, spec: { ...vm.spec, bogusField: 1 } };
+    expect(describeApiError(await cluster.create(strict).catch(e => e), strict))
+      .toEqual(['VirtualMachine negative/strict: HTTP 400: VirtualMachine in version "v1" cannot be handled as a VirtualMachine: strict decoding error: unknown field "spec.bogusField"']);
+    expect(await cluster.get(vmRef(NS, 'strict'))).toBeUndefined();
+    await cluster.create({ ...vm, metadata: { ...vm.metadata, name: 'strict' } });
+    const patched = await cluster.patch(vmRef(NS, 'strict'), [{ op: 'add', path: '/spec/template/spec/domain/bogusField', value: 1 }]).catch(e => e);
+    expect(describeApiError(patched).join('\n')).toMatch(/unknown field "spec.template.spec.domain.bogusField"/);
+    expect((await cluster.get(vmRef(NS, 'strict'))).metadata.generation).toBe(1);
   });
 });

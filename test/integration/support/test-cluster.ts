@@ -4,15 +4,15 @@
  * folders removed on `stop()`, on process exit and on SIGINT/SIGTERM; a watchdog also stops them if the parent dies
  * without running any of that (SIGKILL).
  */
-import { ChildProcess, spawn } from 'child_process';
+import { ChildProcess, execFileSync, spawn } from 'child_process';
 import { generateKeyPairSync } from 'crypto';
-import { closeSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'fs';
 import * as https from 'https';
 import { createServer } from 'net';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { ApiextensionsV1Api, Health, KubeConfig, V1CustomResourceDefinition } from '@kubernetes/client-node';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments, stringify } from 'yaml';
 
 export interface ClusterState {
   readonly server: string;
@@ -28,6 +28,12 @@ export interface ClusterState {
 export const ADMIN_CONTEXT = 'admin';
 export const RESTRICTED_CONTEXT = 'restricted';
 export const RESTRICTED_USER = 'wukong-restricted';
+/**
+ * virt-controller's identity: KubeVirt's VMI update admission lets only KubeVirt's own service accounts change a VMI's
+ * spec (pkg/virt-api/webhooks/validating-webhook/admitters/vmi-update-admitter.go), as virt-controller does for a
+ * hot-plugged interface.
+ */
+const KUBEVIRT_CONTROLLER_USER = 'system:serviceaccount:kubevirt:kubevirt-controller';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -48,9 +54,11 @@ function randomToken(): string {
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 
 /** A request with the client's authentication and TLS settings, for bodies the typed models would alter. */
-async function rawRequest(kc: KubeConfig, method: string, path: string, body: unknown): Promise<{ status: number; body: string }> {
+async function rawRequest(kc: KubeConfig, method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<{ status: number; body: string }> {
   const url = new URL(`${kc.getCurrentCluster()!.server}${path}`);
-  const opts: https.RequestOptions = { method, hostname: url.hostname, port: url.port, path: url.pathname, headers: { 'Content-Type': 'application/json' } };
+  const opts: https.RequestOptions = {
+    method, hostname: url.hostname, port: url.port, path: `${url.pathname}${url.search}`, headers: { 'Content-Type': contentType },
+  };
   await kc.applyToHTTPSOptions(opts);
   return new Promise((resolve, reject) => {
     const req = https.request(opts, res => {
@@ -59,13 +67,8 @@ async function rawRequest(kc: KubeConfig, method: string, path: string, body: un
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
     });
     req.on('error', reject);
-    req.end(JSON.stringify(body));
+    req.end(body === undefined ? undefined : JSON.stringify(body));
   });
-}
-
-/** The 1.20 server rejects KubeVirt's `default: ''` on string fields; drop those lines at install time only. */
-export function adaptCrdFor120(text: string): string {
-  return text.split('\n').filter(l => !/^\s*default: ''\s*$/.test(l)).join('\n');
 }
 
 export class TestCluster {
@@ -99,11 +102,12 @@ export class TestCluster {
   }
 
   private readonly children: ChildProcess[] = [];
-  private watchdogPid?: number;
+  private readonly watchdogPids: number[] = [];
   private stopped = false;
   private server = '';
   private readonly adminToken = randomToken();
   private readonly restrictedToken = randomToken();
+  private readonly kubevirtControllerToken = randomToken();
   private readonly onSignal: (signal: NodeJS.Signals) => void;
   private readonly onExit: () => void;
 
@@ -145,7 +149,72 @@ export class TestCluster {
 
   /** Every process this cluster started: etcd, kube-apiserver and the watchdog. */
   public startedPids(): number[] {
-    return [...this.children.map(c => c.pid), this.watchdogPid].filter((p): p is number => p !== undefined);
+    return [...this.children.map(c => c.pid), ...this.watchdogPids].filter((p): p is number => p !== undefined);
+  }
+
+  /**
+   * Runs KubeVirt's own code against this server, from the test bed's binaries (`testbed/build.sh`): the CRDs
+   * virt-operator's code generates, a KubeVirt CR as virt-operator leaves it (status phase, default architecture,
+   * observed version), virt-api's admission for VMs and VMIs registered as URL webhooks, and virt-controller out of
+   * cluster. Returns once the webhooks answer and virt-controller holds its leader lease.
+   */
+  public async startKubeVirt(testbed: string, version: string): Promise<void> {
+    const crdDir = join(this.dir, 'kubevirt-crds');
+    mkdirSync(crdDir);
+    const stream = execFileSync(join(testbed, 'kubevirt-crds'), { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+    parseAllDocuments(stream).map(d => d.toJS()).filter(Boolean)
+      .forEach((crd: V1CustomResourceDefinition) => writeFileSync(join(crdDir, `${crd.metadata!.name}.yaml`), stringify(crd)));
+    await this.installCrds(crdDir, []);
+    const kc = this.kubeConfig();
+    await rawRequest(kc, 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kubevirt' } });
+    const kv = {
+      apiVersion: 'kubevirt.io/v1',
+      kind: 'KubeVirt',
+      metadata: { name: 'kubevirt', namespace: 'kubevirt' },
+      spec: {
+        configuration: {
+          developerConfiguration: { useEmulation: true },
+          // What a cluster with macvtap-cni registers (kubevirt-hotplug.md): Wukong's macvlan NICs use this binding.
+          network: { binding: { macvtap: { domainAttachmentType: 'tap' } } },
+        },
+      },
+    };
+    const created = await rawRequest(kc, 'POST', '/apis/kubevirt.io/v1/namespaces/kubevirt/kubevirts', kv);
+    if (created.status !== 201) throw new Error(`creating the KubeVirt CR failed (${created.status}): ${created.body.slice(0, 500)}`);
+    // virt-operator's writes: KubeVirt's config is read only from a CR with a phase (pkg/virt-config/configuration.go).
+    const status = { status: { phase: 'Deployed', defaultArchitecture: 'amd64', observedKubeVirtVersion: version, targetKubeVirtVersion: version } };
+    const patched = await rawRequest(kc, 'PATCH', '/apis/kubevirt.io/v1/namespaces/kubevirt/kubevirts/kubevirt/status', status, 'application/merge-patch+json');
+    if (patched.status !== 200) throw new Error(`setting the KubeVirt CR status failed (${patched.status}): ${patched.body.slice(0, 500)}`);
+
+    const certs = join(this.dir, 'kubevirt-webhooks');
+    const webhooks = this.spawnLogged('kubevirt-webhooks', join(testbed, 'kubevirt-webhooks'), [
+      `--kubeconfig=${join(this.dir, 'kubeconfig')}`, '--listen=127.0.0.1:0', `--cert-dir=${certs}`, `--webhook-config-dir=${certs}`,
+    ]);
+    const deadline = Date.now() + 60_000;
+    while (!existsSync(join(certs, 'mutating.json'))) {
+      if (webhooks.exitCode !== null || Date.now() > deadline) throw new Error(`kubevirt-webhooks did not start; its log:\n${this.logTail('kubevirt-webhooks')}`);
+      await sleep(100);
+    }
+    for (const [kind, file] of [['validatingwebhookconfigurations', 'validating.json'], ['mutatingwebhookconfigurations', 'mutating.json']]) {
+      const r = await rawRequest(kc, 'POST', `/apis/admissionregistration.k8s.io/v1/${kind}`, JSON.parse(readFileSync(join(certs, file), 'utf8')));
+      if (r.status !== 201) throw new Error(`registering ${file} failed (${r.status}): ${r.body.slice(0, 500)}`);
+    }
+
+    // Its own folder: virt-controller watches the certificate's folder and reloads on every change in it.
+    const prom = join(this.dir, 'virt-controller-certs');
+    mkdirSync(prom);
+    for (const f of ['tls.crt', 'tls.key']) writeFileSync(join(prom, f), readFileSync(join(certs, f)));
+    const controller = this.spawnLogged('virt-controller', join(testbed, 'virt-controller'), [
+      `--kubeconfig=${join(this.dir, 'kubevirt-controller.kubeconfig')}`, '--listen=127.0.0.1', `--port=${await freePort()}`,
+      `--prom-cert-file=${join(prom, 'tls.crt')}`, `--prom-key-file=${join(prom, 'tls.key')}`,
+    ]);
+    this.watchdog();
+    for (;;) {
+      if (controller.exitCode !== null || Date.now() > deadline) throw new Error(`virt-controller did not take its lease; its log:\n${this.logTail('virt-controller')}`);
+      const lease = await rawRequest(kc, 'GET', '/apis/coordination.k8s.io/v1/namespaces/kubevirt/leases/virt-controller');
+      if (lease.status === 200 && JSON.parse(lease.body).spec?.holderIdentity) break;
+      await sleep(200);
+    }
   }
 
   private spawnLogged(name: string, bin: string, args: string[]): ChildProcess {
@@ -162,7 +231,7 @@ export class TestCluster {
     const script = `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done; kill -9 ${pids} 2>/dev/null; rm -rf '${this.dir}'`;
     const watchdog = spawn('bash', ['-c', script], { detached: true, stdio: 'ignore' });
     watchdog.unref();
-    this.watchdogPid = watchdog.pid;
+    if (watchdog.pid !== undefined) this.watchdogPids.push(watchdog.pid);
   }
 
   private async boot(assets: string): Promise<void> {
@@ -178,10 +247,13 @@ export class TestCluster {
     const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     writeFileSync(join(this.dir, 'sa.pub'), publicKey.export({ type: 'spki', format: 'pem' }));
     writeFileSync(join(this.dir, 'sa.key'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
-    writeFileSync(join(this.dir, 'tokens.csv'), `${this.adminToken},wukong-admin,1,"system:masters"\n${this.restrictedToken},${RESTRICTED_USER},2\n`);
+    writeFileSync(join(this.dir, 'tokens.csv'), `${this.adminToken},wukong-admin,1,"system:masters"\n${this.restrictedToken},${RESTRICTED_USER},2\n` +
+      `${this.kubevirtControllerToken},${KUBEVIRT_CONTROLLER_USER},3,"system:masters,system:serviceaccounts,system:serviceaccounts:kubevirt"\n`);
     this.spawnLogged('kube-apiserver', join(assets, 'kube-apiserver'), [
       `--etcd-servers=http://127.0.0.1:${etcdClient}`, '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1',
-      `--secure-port=${apiPort}`, '--insecure-port=0', `--cert-dir=${join(this.dir, 'certs')}`,
+      `--secure-port=${apiPort}`, `--cert-dir=${join(this.dir, 'certs')}`,
+      // No kube-controller-manager keeps a `kubernetes` Endpoints object here, and a loopback address may not be one.
+      '--endpoint-reconciler-type=none',
       `--service-account-key-file=${join(this.dir, 'sa.pub')}`, `--service-account-signing-key-file=${join(this.dir, 'sa.key')}`,
       '--service-account-issuer=https://kubernetes.default.svc', `--token-auth-file=${join(this.dir, 'tokens.csv')}`,
       '--authorization-mode=RBAC', '--service-cluster-ip-range=10.96.0.0/16',
@@ -211,11 +283,15 @@ export class TestCluster {
   }
 
   private writeKubeconfig(): void {
-    const cluster = { name: 'wukong-test', cluster: { 'server': this.server, 'insecure-skip-tls-verify': true } };
     const users = [{ name: ADMIN_CONTEXT, user: { token: this.adminToken } }, { name: RESTRICTED_CONTEXT, user: { token: this.restrictedToken } }];
+    writeFileSync(join(this.dir, 'kubeconfig'), this.kubeconfigText(users, ADMIN_CONTEXT), { mode: 0o600 });
+    writeFileSync(join(this.dir, 'kubevirt-controller.kubeconfig'), this.kubeconfigText([{ name: 'kubevirt-controller', user: { token: this.kubevirtControllerToken } }], 'kubevirt-controller'), { mode: 0o600 });
+  }
+
+  private kubeconfigText(users: Array<{ name: string; user: { token: string } }>, current: string): string {
+    const cluster = { name: 'wukong-test', cluster: { 'server': this.server, 'insecure-skip-tls-verify': true } };
     const contexts = users.map(u => ({ name: u.name, context: { cluster: 'wukong-test', user: u.name } }));
-    const kubeconfig = { 'apiVersion': 'v1', 'kind': 'Config', 'clusters': [cluster], users, contexts, 'current-context': ADMIN_CONTEXT };
-    writeFileSync(join(this.dir, 'kubeconfig'), JSON.stringify(kubeconfig, null, 2), { mode: 0o600 });
+    return JSON.stringify({ 'apiVersion': 'v1', 'kind': 'Config', 'clusters': [cluster], users, contexts, 'current-context': current }, null, 2);
   }
 
   /** A client configuration for the admin user. */
@@ -230,7 +306,7 @@ export class TestCluster {
     const api = this.kubeConfig().makeApiClient(ApiextensionsV1Api);
     const names: string[] = [];
     for (const file of readdirSync(crdDir).filter(f => f.endsWith('.yaml') && !skip.includes(f)).sort()) {
-      const crd = parse(adaptCrdFor120(readFileSync(join(crdDir, file), 'utf8'))) as V1CustomResourceDefinition;
+      const crd = parse(readFileSync(join(crdDir, file), 'utf8')) as V1CustomResourceDefinition;
       // Sent as raw JSON: the client's typed CRD model would drop the x-kubernetes-* keys of a plain object.
       const r = await rawRequest(this.kubeConfig(), 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd);
       if (r.status !== 201) throw new Error(`installing ${file} failed (${r.status}): ${r.body.slice(0, 800)}`);
@@ -243,6 +319,16 @@ export class TestCluster {
         const established = (crd.status?.conditions ?? []).some(c => c.type === 'Established' && c.status === 'True');
         if (established) break;
         if (Date.now() > deadline) throw new Error(`CRD ${name} not Established after 60 s`);
+        await sleep(100);
+      }
+      // Established comes before the resource's storage is ready: until then lists answer 429 "storage is
+      // (re)initializing" (kube-apiserver ≥ 1.31), so the cluster is handed over only once a list answers.
+      const crd = await api.readCustomResourceDefinition({ name });
+      const version = crd.spec.versions.find(v => v.storage)!.name;
+      for (;;) {
+        const r = await rawRequest(this.kubeConfig(), 'GET', `/apis/${crd.spec.group}/${version}/${crd.spec.names.plural}?limit=1`);
+        if (r.status === 200) break;
+        if (Date.now() > deadline) throw new Error(`CRD ${name}: listing still answers ${r.status} after 60 s: ${r.body.slice(0, 300)}`);
         await sleep(100);
       }
     }
