@@ -257,23 +257,15 @@ func writeWebhookConfigs(dir, namespace, base string, caPEM []byte) error {
 		return true
 	}
 	val := components.NewVirtAPIValidatingWebhookConfiguration(namespace)
-	var vws []admissionregistrationv1.ValidatingWebhook
-	for _, w := range val.Webhooks {
-		if toURL(&w.ClientConfig) {
-			vws = append(vws, w)
-		}
-	}
-	val.Webhooks = vws
+	val.Webhooks = served(val.Webhooks, func(w *admissionregistrationv1.ValidatingWebhook) *admissionregistrationv1.WebhookClientConfig {
+		return &w.ClientConfig
+	}, toURL)
 	val.ObjectMeta = metav1.ObjectMeta{Name: "kubevirt-webhooks-testbed-validator"}
 
 	mut := components.NewVirtAPIMutatingWebhookConfiguration(namespace)
-	var mws []admissionregistrationv1.MutatingWebhook
-	for _, w := range mut.Webhooks {
-		if toURL(&w.ClientConfig) {
-			mws = append(mws, w)
-		}
-	}
-	mut.Webhooks = mws
+	mut.Webhooks = served(mut.Webhooks, func(w *admissionregistrationv1.MutatingWebhook) *admissionregistrationv1.WebhookClientConfig {
+		return &w.ClientConfig
+	}, toURL)
 	mut.ObjectMeta = metav1.ObjectMeta{Name: "kubevirt-webhooks-testbed-mutator"}
 
 	for name, obj := range map[string]interface{}{"validating.json": val, "mutating.json": mut} {
@@ -286,4 +278,15 @@ func writeWebhookConfigs(dir, namespace, base string, caPEM []byte) error {
 		}
 	}
 	return nil
+}
+
+// served keeps the webhooks whose client config toURL rewrites (those whose path this server serves).
+func served[W any](webhooks []W, config func(*W) *admissionregistrationv1.WebhookClientConfig, toURL func(*admissionregistrationv1.WebhookClientConfig) bool) []W {
+	var kept []W
+	for i := range webhooks {
+		if toURL(config(&webhooks[i])) {
+			kept = append(kept, webhooks[i])
+		}
+	}
+	return kept
 }
