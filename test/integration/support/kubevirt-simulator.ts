@@ -59,6 +59,7 @@ export class KubeVirtSimulator {
   /** Interfaces removed by KubeVirt itself after an unplug (`vm key/name`): no RestartRequired for those (§6). */
   private readonly unplugged = new Set<string>();
   private running = false;
+  private passing: Promise<void> = Promise.resolve();
   private loop?: Promise<void>;
   private writes = 0;
   private passes = 0;
@@ -146,7 +147,17 @@ export class KubeVirtSimulator {
     }, JSON_PATCH);
   }
 
-  private async pass(): Promise<void> {
+  /**
+   * One reconcile pass at a time: `restart()` runs a pass of its own while the loop runs, and two passes that both
+   * see no VMI would both create it (seen on the faster 1.34 server as 409 AlreadyExists).
+   */
+  private pass(): Promise<void> {
+    const next = this.passing.then(() => this.reconcileAll());
+    this.passing = next.catch(() => undefined);
+    return next;
+  }
+
+  private async reconcileAll(): Promise<void> {
     const mine = (o: any) => this.opts.namespaces.includes(o.metadata.namespace);
     const vms = ((await this.api.listCustomObjectForAllNamespaces({ ...VM, resourcePlural: VM.plural })).items as any[]).filter(mine);
     for (const vm of vms) await this.reconcile(vm);
