@@ -8,12 +8,11 @@ import { execFileSync } from 'child_process';
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
-import { App } from 'cdk8s';
 import { describeWithCluster } from './support/cluster';
+import { exampleObjects } from './support/examples';
 import { ensureNamespace, ensureNamespaces } from './support/objects';
 import { TestCluster } from './support/test-cluster';
-import { TS_EXAMPLES, wukongExampleApp, wukongExamples } from '../../examples/main';
-import { LastApplied, PRINT_WARNINGS_CONTEXT, deriveMac } from '../../src';
+import { LastApplied, deriveMac } from '../../src';
 import { Cluster, applyVm, describeApiError, vmRef, vmiRef } from '../../src/kube';
 import { Manifest } from '../support/manifests';
 
@@ -24,20 +23,6 @@ const NS = 'kubevirt-it';
 const nic = (name: string, vlanId: number, extra: object = {}) => ({ name, vlanId, ipConfig: { address: `10.${vlanId}.0.5/24` }, ...extra });
 const spec = (name: string, networks: object[], extra: object = {}): LastApplied =>
   ({ metadata: { name, namespace: NS }, spec: { networks, ...extra } as LastApplied['spec'] });
-
-/** Every object the examples synthesize (TypeScript and Wukong YAML), as cdk8s writes them. */
-function exampleObjects(): Manifest[] {
-  const apps = [
-    ...Object.values(TS_EXAMPLES).map(build => {
-      const app = new App();
-      app.node.setContext(PRINT_WARNINGS_CONTEXT, false);
-      build(app);
-      return app;
-    }),
-    ...wukongExamples().map(file => wukongExampleApp(file, undefined, false)),
-  ];
-  return apps.flatMap(app => app.charts.flatMap(chart => chart.toJson() as Manifest[]));
-}
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, context?: () => string, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
