@@ -7,8 +7,8 @@
  *
  * This kernel has no 802.1Q (CONFIG_VLAN_8021Q): a bridge with `vlan` fails exactly with "operation not supported"
  * after its config parsed; on a kernel with VLANs the same configs get their interfaces like the others.
- * Not executed here, and why: macvtap (macvtap-cni and its device plugin; the module proxy refuses its module list),
- * ovs (ovs-cni and a running Open vSwitch), sriov (SR-IOV hardware and its device plugin), kube-ovn (Kube-OVN's
+ * Not executed here, and why: macvtap (macvtap-cni, not built yet, and the macvtap device its device plugin makes),
+ * ovs (ovs-cni, not built yet, and a running Open vSwitch), sriov (SR-IOV hardware and its device plugin), kube-ovn (Kube-OVN's
  * daemon, which the kube-ovn plugin calls over its socket).
  */
 import { execFileSync, spawnSync } from 'child_process';
