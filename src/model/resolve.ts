@@ -67,6 +67,12 @@ function checkMachine(spec: WukongSpec, paths: FieldPaths, issues: IssueCollecto
   if (spec.image !== undefined && (spec.image.length === 0 || /\s/.test(spec.image))) {
     issues.error(at(paths.spec, 'image'), `${show(spec.image)} is not a container image reference`);
   }
+  // Found by the test bed: KubeVirt's VM admission refuses it without that gate
+  // (pkg/virt-api/webhooks/validating-webhook/admitters/vms-admitter.go).
+  if (spec.runStrategy === 'WaitAsReceiver') {
+    issues.warn(at(paths.spec, 'runStrategy'), '\'WaitAsReceiver\' (the receiving side of a decentralized live migration) is admitted by KubeVirt only with '
+      + 'the DecentralizedLiveMigration feature gate enabled in the KubeVirt CR; without it the VM is rejected');
+  }
 }
 
 /** Primary NIC and ranks, decided from all NICs at once. */

@@ -8,12 +8,15 @@ import { execFileSync } from 'child_process';
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
+import * as fc from 'fast-check';
 import { describeWithCluster } from './support/cluster';
 import { exampleObjects } from './support/examples';
 import { ensureNamespace, ensureNamespaces } from './support/objects';
 import { TestCluster } from './support/test-cluster';
 import { LastApplied, deriveMac } from '../../src';
 import { Cluster, applyVm, describeApiError, vmRef, vmiRef } from '../../src/kube';
+import { renderVm } from '../../src/model';
+import { validSpecArb } from '../model/fuzz-arbitraries';
 import { Manifest } from '../support/manifests';
 
 const ROOT = join(__dirname, '..', '..');
@@ -82,6 +85,26 @@ describeWithCluster(`KubeVirt ${KUBEVIRT_VERSION}'s own controller and admission
     await ensureNamespaces(bed.kubeConfig(), vms);
     const problems = (await Promise.all(vms.map(dryRunError))).flat();
     expect(problems).toEqual([]);
+  });
+
+  it('admits the VirtualMachines of 100 fuzz-drawn valid specs, except WaitAsReceiver ones, which Wukong warns about', async () => {
+    const seed = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : 4217;
+    const cases = fc.sample(validSpecArb({ inline: true }), { seed, numRuns: 100 }).map((v, i) => {
+      const rendered = renderVm({ name: `fz${i}`, namespace: NS }, v.spec);
+      return { vm: rendered.virtualMachine as unknown as Manifest, warned: rendered.warnings.some(w => w.path === 'runStrategy') };
+    });
+    const receivers = cases.filter(c => c.vm.spec.runStrategy === 'WaitAsReceiver');
+    expect(receivers.length).toBeGreaterThan(0);
+    for (const c of cases) {
+      const errors = await dryRunError(c.vm);
+      const receiver = c.vm.spec.runStrategy === 'WaitAsReceiver';
+      // The one disagreement the bed found: KubeVirt admits WaitAsReceiver only with the DecentralizedLiveMigration gate.
+      expect({ name: c.vm.metadata.name, errors, warned: c.warned }).toEqual({
+        name: c.vm.metadata.name,
+        errors: receiver ? [`VirtualMachine ${NS}/${c.vm.metadata.name}: spec.runStrategy: Invalid RunStrategy (WaitAsReceiver), DecentralizedLiveMigration feature gate is not enabled in kubevirt resource`] : [],
+        warned: receiver,
+      });
+    }
   });
 
   it('fails if KubeVirt\'s admission rejects a VM: an unknown runStrategy, with KubeVirt\'s own message', async () => {

@@ -60,6 +60,11 @@ describe('resolveVm defaults', () => {
     });
   });
 
+  it('warns that runStrategy WaitAsReceiver needs KubeVirt\'s DecentralizedLiveMigration feature gate (its admission rejects it otherwise)', () => {
+    expectWarning({ runStrategy: 'WaitAsReceiver' }, 'runStrategy', /admitted by KubeVirt only with the DecentralizedLiveMigration feature gate/);
+    expect(warningsOf(resolve({ runStrategy: 'Manual' }).issues)).toEqual([]);
+  });
+
   it('puts the pod network first, then networks[] in declaration order', () => {
     const vm = resolveOk(withNets({ name: 'eth1' }, { name: 'eth2' }));
     expect(vm.nics.map(n => [n.name, n.path, n.index])).toEqual([['default', 'podNetwork', -1], ['eth1', 'networks[0]', 0], ['eth2', 'networks[1]', 1]]);
