@@ -3,7 +3,7 @@
  * apply (`applyVm`, owned objects managed) and, on an identical second VM, the way a naive client or
  * `kubectl replace` does it (GET the VM, PUT it back whole with the interface and network added), with the same NAD
  * creation and Secret update so both make the same change. A loopback proxy in front of the server records what each
- * sends. Fresh VM pairs per repeat; the KubeVirt simulator keeps the VMs running.
+ * sends. Fresh VM pairs per repeat; the test bed's KubeVirt (virt-controller, admission, the node stand-in) runs the VMs.
  */
 import { join } from 'path';
 import { performance } from 'perf_hooks';
@@ -14,9 +14,9 @@ import { plannerNics } from './planner';
 import { median, ratio } from './stats';
 import { Cluster, applyVm, vmRef, vmiRef } from '../src/kube';
 import { FaultProxy, RecordedRequest } from '../test/integration/support/fault-proxy';
-import { KubeVirtSimulator } from '../test/integration/support/kubevirt-simulator';
+import { settle } from '../test/integration/support/kubevirt';
 import { ensureNamespace } from '../test/integration/support/objects';
-import { TestCluster } from '../test/integration/support/test-cluster';
+import { KUBEVIRT_CRD_FILES, KUBEVIRT_VERSION, TestCluster } from '../test/integration/support/test-cluster';
 
 const NS = 'bench-apply';
 const LIVE_NICS = 8;
@@ -62,7 +62,6 @@ export interface ApplyReport {
   readonly latencyRatio: number;
   /** Both VMs ended with the same interface and network names, and both NADs exist. */
   readonly sameEndState: boolean;
-  readonly simulatorFailures: string[];
 }
 
 interface Sample {
@@ -144,8 +143,8 @@ async function viaReplace(proxied: KubeConfig, proxy: FaultProxy, name: string):
   proxy.inject([]);
   const started = performance.now();
   const vm = await custom.getNamespacedCustomObject({ ...VM_GROUP, namespace: NS, name });
-  vm.spec.template.spec.domain.devices.interfaces.push(vmSpec.domain.devices.interfaces.find(i => i.name === ADDED.name));
-  vm.spec.template.spec.networks.push(vmSpec.networks.find(n => n.name === ADDED.name));
+  vm.spec.template.spec.domain.devices.interfaces.push(vmSpec.domain.devices.interfaces!.find(i => i.name === ADDED.name));
+  vm.spec.template.spec.networks.push(vmSpec.networks!.find(n => n.name === ADDED.name));
   await custom.createNamespacedCustomObject({ group: 'k8s.cni.cncf.io', version: 'v1', plural: 'network-attachment-definitions', namespace: NS, body: nad });
   const secret = await core.readNamespacedSecret({ name: desired.secret!.metadata.name, namespace: NS });
   secret.data = Object.fromEntries(Object.entries(desired.secret!.stringData).map(([k, v]) => [k, Buffer.from(v).toString('base64')]));
@@ -168,28 +167,27 @@ function compactBytes(obj: unknown): number {
 /** The environment scripts/test-env.sh provides: the API server binaries, or why there are none. */
 export interface TestEnv {
   readonly assets?: string;
+  readonly testbed?: string;
   readonly cloudInit?: string;
   readonly unavailable?: string;
 }
 
 export async function benchApply(env: TestEnv, repeats: number, log: (line: string) => void): Promise<ApplyReport> {
   const started = performance.now();
-  const cluster = await TestCluster.start(env.assets!, [join(ROOT, 'crds'), join(ROOT, 'test', 'integration', 'fixtures')], env.cloudInit!);
+  const cluster = await TestCluster.start(env.assets!, [join(ROOT, 'crds')], env.cloudInit!, KUBEVIRT_CRD_FILES);
   let proxy: FaultProxy | undefined;
-  let sim: KubeVirtSimulator | undefined;
   try {
-    log(`test API server up in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    await cluster.startKubeVirt(env.testbed!, KUBEVIRT_VERSION);
+    log(`test API server and KubeVirt ${KUBEVIRT_VERSION} up in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     const kc = cluster.kubeConfig();
     const direct = new Cluster(kc);
     await ensureNamespace(kc, NS);
-    sim = new KubeVirtSimulator(kc, { version: { major: 1, minor: 9 }, namespaces: [NS] });
-    await sim.start();
     proxy = await FaultProxy.start(kc);
     const proxied = proxy.kubeConfig();
     const pairs = Array.from({ length: repeats }, (_, i) => ({ ours: `ours-${i}`, replace: `replace-${i}` }));
     for (const p of pairs) for (const name of [p.ours, p.replace]) await applyVm(direct, manifest(name, false));
     for (const p of pairs) for (const name of [p.ours, p.replace]) await waitRunning(direct, name);
-    await sim.settle();
+    await settle(cluster.state, kc, NS, 300_000);
 
     const ours: Array<Sample & { name: string }> = [];
     const replaced: Array<Sample & { name: string }> = [];
@@ -200,7 +198,7 @@ export async function benchApply(env: TestEnv, repeats: number, log: (line: stri
       const { managedFields: _m, ...leanMeta } = before.metadata;
       vmBytes.push(compactBytes(before));
       vmBytesLean.push(compactBytes({ ...before, metadata: leanMeta }));
-      // Alternate which goes first, so a warm connection or a busy simulator does not always favour one side.
+      // Alternate which goes first, so a warm connection or a busy controller does not always favour one side.
       let o: Sample;
       let r: Sample;
       if (i % 2 === 0) {
@@ -216,7 +214,7 @@ export async function benchApply(env: TestEnv, repeats: number, log: (line: stri
         + `replace ${r.requests.length} requests in ${r.latencyMs.toFixed(0)} ms`);
     }
 
-    await sim.settle();
+    await settle(cluster.state, kc, NS, 300_000);
     const names = async (name: string) => {
       const vm = await direct.get(vmRef(NS, name));
       const spec = vm.spec.template.spec;
@@ -250,10 +248,8 @@ export async function benchApply(env: TestEnv, repeats: number, log: (line: stri
       vmWriteBytesRatio: ratio(o.vmWriteBytes, r.vmWriteBytes),
       latencyRatio: ratio(o.latencyMs, r.latencyMs),
       sameEndState: same,
-      simulatorFailures: sim.failures,
     };
   } finally {
-    await sim?.stop().catch(() => undefined);
     await proxy?.stop().catch(() => undefined);
     cluster.stop();
   }

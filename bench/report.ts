@@ -189,7 +189,6 @@ export function reportJson(r: BenchReport): object {
       vmWriteBytesRatio: round(r.apply.vmWriteBytesRatio),
       latencyRatio: round(r.apply.latencyRatio),
       sameEndState: r.apply.sameEndState,
-      simulatorFailures: r.apply.simulatorFailures,
     },
     skipped: r.skipped,
     targets: targets(r).map(t => ({ figure: t.figure, value: round(t.value, 4), target: t.target, met: t.met })),
@@ -285,7 +284,7 @@ export function formatReport(r: BenchReport): string {
     out.push(`ours:    ${a.ours.breakdown.join(', ')}`);
     out.push(`replace: ${a.replace.breakdown.join(', ')}`);
     out.push(`VM patch ops (bytes): ${a.vmWriteOps.join('; ')}`);
-    out.push(`same end state: ${a.sameEndState ? 'yes' : 'NO'}; simulator failures: ${a.simulatorFailures.length}`);
+    out.push(`same end state: ${a.sameEndState ? 'yes' : 'NO'}`);
   }
   for (const [section, why] of Object.entries(r.skipped)) out.push('', `${section}: SKIPPED (${why})`);
   for (const [section, error] of Object.entries(r.errors)) out.push('', `${section}: CRASHED: ${error}`);

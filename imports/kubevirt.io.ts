@@ -642,8 +642,7 @@ export interface VirtualMachineSpecTemplateSpec {
    * This is an alpha field and requires enabling the
    * DynamicResourceAllocation feature gate in kubernetes
    * https://kubernetes.io/docs/concepts/scheduling-eviction/dynamic-resource-allocation/
-   * This field should only be configured if one of the feature-gates GPUsWithDRA, HostDevicesWithDRA,
-   * or NetworkDevicesWithDRA is enabled.
+   * This field should only be configured if one of the feature-gates GPUsWithDRA or HostDevicesWithDRA is enabled.
    * This feature is in alpha.
    *
    * @schema VirtualMachineSpecTemplateSpec#resourceClaims
@@ -657,16 +656,6 @@ export interface VirtualMachineSpecTemplateSpec {
    * @schema VirtualMachineSpecTemplateSpec#schedulerName
    */
   readonly schedulerName?: string;
-
-  /**
-   * ServiceAccountName is the name of the ServiceAccount to use to run the
-   * virt-launcher pod. This sets pod.spec.serviceAccountName but does NOT
-   * automatically expose the service account token to the VM guest.
-   * To expose the token to the VM, use a serviceAccount volume.
-   *
-   * @schema VirtualMachineSpecTemplateSpec#serviceAccountName
-   */
-  readonly serviceAccountName?: string;
 
   /**
    * StartStrategy can be set to "Paused" if Virtual Machine should be started in paused state.
@@ -745,7 +734,6 @@ export function toJson_VirtualMachineSpecTemplateSpec(obj: VirtualMachineSpecTem
     'readinessProbe': toJson_VirtualMachineSpecTemplateSpecReadinessProbe(obj.readinessProbe),
     'resourceClaims': obj.resourceClaims?.map(y => toJson_VirtualMachineSpecTemplateSpecResourceClaims(y)),
     'schedulerName': obj.schedulerName,
-    'serviceAccountName': obj.serviceAccountName,
     'startStrategy': obj.startStrategy,
     'subdomain': obj.subdomain,
     'terminationGracePeriodSeconds': obj.terminationGracePeriodSeconds,
@@ -1595,17 +1583,6 @@ export interface VirtualMachineSpecTemplateSpecNetworks {
    * @schema VirtualMachineSpecTemplateSpecNetworks#pod
    */
   readonly pod?: VirtualMachineSpecTemplateSpecNetworksPod;
-
-  /**
-   * ResourceClaim represents a network resource requested
-   * via a VMI spec.resourceClaims[] entry, backed by either a
-   * Kubernetes ResourceClaim or ResourceClaimTemplate.
-   * This field should only be configured if the NetworkDevicesWithDRA feature-gate is enabled.
-   * This feature is in alpha.
-   *
-   * @schema VirtualMachineSpecTemplateSpecNetworks#resourceClaim
-   */
-  readonly resourceClaim?: VirtualMachineSpecTemplateSpecNetworksResourceClaim;
 }
 
 /**
@@ -1618,7 +1595,6 @@ export function toJson_VirtualMachineSpecTemplateSpecNetworks(obj: VirtualMachin
     'multus': toJson_VirtualMachineSpecTemplateSpecNetworksMultus(obj.multus),
     'name': obj.name,
     'pod': toJson_VirtualMachineSpecTemplateSpecNetworksPod(obj.pod),
-    'resourceClaim': toJson_VirtualMachineSpecTemplateSpecNetworksResourceClaim(obj.resourceClaim),
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
@@ -1744,12 +1720,19 @@ export function toJson_VirtualMachineSpecTemplateSpecReadinessProbe(obj: Virtual
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
+ * PodResourceClaim references exactly one ResourceClaim, either directly
+ * or by naming a ResourceClaimTemplate which is then turned into a ResourceClaim
+ * for the pod.
+ *
+ * It adds a name to it that uniquely identifies the ResourceClaim inside the Pod.
+ * Containers that need access to the ResourceClaim reference it with this name.
+ *
  * @schema VirtualMachineSpecTemplateSpecResourceClaims
  */
 export interface VirtualMachineSpecTemplateSpecResourceClaims {
   /**
-   * Name uniquely identifies this resource claim inside the VMI.
-   * This field is required and must be a DNS_LABEL.
+   * Name uniquely identifies this resource claim inside the pod.
+   * This must be a DNS_LABEL.
    *
    * @schema VirtualMachineSpecTemplateSpecResourceClaims#name
    */
@@ -1757,7 +1740,7 @@ export interface VirtualMachineSpecTemplateSpecResourceClaims {
 
   /**
    * ResourceClaimName is the name of a ResourceClaim object in the same
-   * namespace as this VMI.
+   * namespace as this pod.
    *
    * Exactly one of ResourceClaimName and ResourceClaimTemplateName must
    * be set.
@@ -1768,14 +1751,17 @@ export interface VirtualMachineSpecTemplateSpecResourceClaims {
 
   /**
    * ResourceClaimTemplateName is the name of a ResourceClaimTemplate
-   * object in the same namespace as this VMI.
+   * object in the same namespace as this pod.
    *
-   * The template name is passed through to the generated virt-launcher Pod
-   * spec. From the Pod spec, the template is used to create a new
-   * ResourceClaim, which is bound to the virt-launcher Pod. When the
-   * virt-launcher Pod is deleted, the ResourceClaim is also deleted. The
-   * generated ResourceClaim name is unique and is recorded in
-   * pod.status.resourceClaimStatuses.
+   * The template will be used to create a new ResourceClaim, which will
+   * be bound to this pod. When this pod is deleted, the ResourceClaim
+   * will also be deleted. The pod name and resource name, along with a
+   * generated component, will be used to form a unique name for the
+   * ResourceClaim, which will be recorded in pod.status.resourceClaimStatuses.
+   *
+   * This field is immutable and no changes will be made to the
+   * corresponding ResourceClaim by the control plane after creating the
+   * ResourceClaim.
    *
    * Exactly one of ResourceClaimName and ResourceClaimTemplateName must
    * be set.
@@ -4372,51 +4358,6 @@ export function toJson_VirtualMachineSpecTemplateSpecNetworksPod(obj: VirtualMac
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
- * ResourceClaim represents a network resource requested
- * via a VMI spec.resourceClaims[] entry, backed by either a
- * Kubernetes ResourceClaim or ResourceClaimTemplate.
- * This field should only be configured if the NetworkDevicesWithDRA feature-gate is enabled.
- * This feature is in alpha.
- *
- * @schema VirtualMachineSpecTemplateSpecNetworksResourceClaim
- */
-export interface VirtualMachineSpecTemplateSpecNetworksResourceClaim {
-  /**
-   * ClaimName references the name of an entry in the
-   * VMI's spec.resourceClaims[] array. The referenced
-   * entry may use either resourceClaimName or
-   * resourceClaimTemplateName.
-   *
-   * @schema VirtualMachineSpecTemplateSpecNetworksResourceClaim#claimName
-   */
-  readonly claimName?: string;
-
-  /**
-   * RequestName specifies which request from the
-   * ResourceClaim/ResourceClaimTemplate spec.devices.requests array this
-   * claim request corresponds to.
-   *
-   * @schema VirtualMachineSpecTemplateSpecNetworksResourceClaim#requestName
-   */
-  readonly requestName?: string;
-}
-
-/**
- * Converts an object of type 'VirtualMachineSpecTemplateSpecNetworksResourceClaim' to JSON representation.
- */
-/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_VirtualMachineSpecTemplateSpecNetworksResourceClaim(obj: VirtualMachineSpecTemplateSpecNetworksResourceClaim | undefined): Record<string, any> | undefined {
-  if (obj === undefined) { return undefined; }
-  const result = {
-    'claimName': obj.claimName,
-    'requestName': obj.requestName,
-  };
-  // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
-}
-/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-
-/**
  * One and only one of the following should be specified.
  * Exec specifies the action to take, it will be executed on the guest through the qemu-guest-agent.
  * If the guest agent is not available, this probe will fail.
@@ -6311,10 +6252,8 @@ export function toJson_VirtualMachineSpecTemplateSpecDomainDevicesFilesystems(ob
  */
 export interface VirtualMachineSpecTemplateSpecDomainDevicesGpus {
   /**
-   * ClaimName references the name of an entry in the
-   * VMI's spec.resourceClaims[] array. The referenced
-   * entry may use either resourceClaimName or
-   * resourceClaimTemplateName.
+   * ClaimName needs to be provided from the list vmi.spec.resourceClaims[].name where this
+   * device is allocated
    *
    * @schema VirtualMachineSpecTemplateSpecDomainDevicesGpus#claimName
    */
@@ -6335,9 +6274,8 @@ export interface VirtualMachineSpecTemplateSpecDomainDevicesGpus {
   readonly name: string;
 
   /**
-   * RequestName specifies which request from the
-   * ResourceClaim/ResourceClaimTemplate spec.devices.requests array this
-   * claim request corresponds to.
+   * RequestName needs to be provided from resourceClaim.spec.devices.requests[].name where this
+   * device is requested
    *
    * @schema VirtualMachineSpecTemplateSpecDomainDevicesGpus#requestName
    */
@@ -6380,10 +6318,8 @@ export function toJson_VirtualMachineSpecTemplateSpecDomainDevicesGpus(obj: Virt
  */
 export interface VirtualMachineSpecTemplateSpecDomainDevicesHostDevices {
   /**
-   * ClaimName references the name of an entry in the
-   * VMI's spec.resourceClaims[] array. The referenced
-   * entry may use either resourceClaimName or
-   * resourceClaimTemplateName.
+   * ClaimName needs to be provided from the list vmi.spec.resourceClaims[].name where this
+   * device is allocated
    *
    * @schema VirtualMachineSpecTemplateSpecDomainDevicesHostDevices#claimName
    */
@@ -6402,9 +6338,8 @@ export interface VirtualMachineSpecTemplateSpecDomainDevicesHostDevices {
   readonly name: string;
 
   /**
-   * RequestName specifies which request from the
-   * ResourceClaim/ResourceClaimTemplate spec.devices.requests array this
-   * claim request corresponds to.
+   * RequestName needs to be provided from resourceClaim.spec.devices.requests[].name where this
+   * device is requested
    *
    * @schema VirtualMachineSpecTemplateSpecDomainDevicesHostDevices#requestName
    */
@@ -6591,17 +6526,7 @@ export interface VirtualMachineSpecTemplateSpecDomainDevicesInterfaces {
   readonly pciAddress?: string;
 
   /**
-   * List of port ranges to be forwarded to the virtual machine.
-   * Mutually exclusive with ports. Only supported on masquerade interfaces.
-   * This feature is in Alpha.
-   *
-   * @schema VirtualMachineSpecTemplateSpecDomainDevicesInterfaces#portRanges
-   */
-  readonly portRanges?: VirtualMachineSpecTemplateSpecDomainDevicesInterfacesPortRanges[];
-
-  /**
    * List of ports to be forwarded to the virtual machine.
-   * Mutually exclusive with portRanges.
    *
    * @schema VirtualMachineSpecTemplateSpecDomainDevicesInterfaces#ports
    */
@@ -6662,7 +6587,6 @@ export function toJson_VirtualMachineSpecTemplateSpecDomainDevicesInterfaces(obj
     'passt': obj.passt,
     'passtBinding': obj.passtBinding,
     'pciAddress': obj.pciAddress,
-    'portRanges': obj.portRanges?.map(y => toJson_VirtualMachineSpecTemplateSpecDomainDevicesInterfacesPortRanges(y)),
     'ports': obj.ports?.map(y => toJson_VirtualMachineSpecTemplateSpecDomainDevicesInterfacesPorts(y)),
     'slirp': obj.slirp,
     'sriov': obj.sriov,
@@ -9000,54 +8924,6 @@ export function toJson_VirtualMachineSpecTemplateSpecDomainDevicesInterfacesDhcp
     'ntpServers': obj.ntpServers?.map(y => y),
     'privateOptions': obj.privateOptions?.map(y => toJson_VirtualMachineSpecTemplateSpecDomainDevicesInterfacesDhcpOptionsPrivateOptions(y)),
     'tftpServerName': obj.tftpServerName,
-  };
-  // filter undefined values
-  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
-}
-/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-
-/**
- * PortRange represents a range of ports to be forwarded to the virtual machine.
- * All fields are mandatory.
- *
- * @schema VirtualMachineSpecTemplateSpecDomainDevicesInterfacesPortRanges
- */
-export interface VirtualMachineSpecTemplateSpecDomainDevicesInterfacesPortRanges {
-  /**
-   * Last port of the range to expose for the virtual machine.
-   * This must be a valid port number, 0 < x < 65536.
-   * Must be greater than or equal to start.
-   *
-   * @schema VirtualMachineSpecTemplateSpecDomainDevicesInterfacesPortRanges#end
-   */
-  readonly end: number;
-
-  /**
-   * Required. Must be UDP or TCP.
-   *
-   * @schema VirtualMachineSpecTemplateSpecDomainDevicesInterfacesPortRanges#protocol
-   */
-  readonly protocol: string;
-
-  /**
-   * First port of the range to expose for the virtual machine.
-   * This must be a valid port number, 0 < x < 65536.
-   *
-   * @schema VirtualMachineSpecTemplateSpecDomainDevicesInterfacesPortRanges#start
-   */
-  readonly start: number;
-}
-
-/**
- * Converts an object of type 'VirtualMachineSpecTemplateSpecDomainDevicesInterfacesPortRanges' to JSON representation.
- */
-/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
-export function toJson_VirtualMachineSpecTemplateSpecDomainDevicesInterfacesPortRanges(obj: VirtualMachineSpecTemplateSpecDomainDevicesInterfacesPortRanges | undefined): Record<string, any> | undefined {
-  if (obj === undefined) { return undefined; }
-  const result = {
-    'end': obj.end,
-    'protocol': obj.protocol,
-    'start': obj.start,
   };
   // filter undefined values
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});

@@ -262,15 +262,17 @@ async function waitForDetach(cluster: Cluster, ns: string, name: string, nics: s
 /** Run strategies under which KubeVirt starts the VM by itself. */
 const STARTS = ['Always', 'RerunOnFailure', 'Once'];
 
-async function waitForPlugs(cluster: Cluster, plan: Plan, desired: ResolvedVm, opts: ApplyOptions): Promise<void> {
+/** Waits for the plugs; returns a warning when they wait for a migration that KubeVirt will not start by itself. */
+async function waitForPlugs(cluster: Cluster, plan: Plan, desired: ResolvedVm, opts: ApplyOptions): Promise<string[]> {
   const { namespace: ns, name } = desired;
   const created = plan.entries.some(e => e.subject === 'VirtualMachine' && e.action === 'create');
   // A new VM that KubeVirt starts: wait for all its NICs; a running one: for the NICs being plugged.
   const plugs = created
     ? (STARTS.includes(desired.runStrategy) ? desired.nics.map(n => n.name) : [])
     : plan.entries.filter(e => e.subject === 'nic' && e.applies && (e.action === 'hotplug' || e.action === 'hotplug-via-migration')).map(e => e.name);
-  if (!plugs.length || (!plan.running && !created)) return;
+  if (!plugs.length || (!plan.running && !created)) return [];
   let said = false;
+  let manual: string[] = [];
   const state = async () => {
     const vmi = parseLiveVmi(await cluster.get(vmiRef(ns, name)));
     if (!vmi?.running) return { pending: created ? plugs : [], migration: false };
@@ -279,8 +281,16 @@ async function waitForPlugs(cluster: Cluster, plan: Plan, desired: ResolvedVm, o
   await waitFor(opts, `KubeVirt to plug ${plugs.join(', ')}`, async () => {
     const s = await state();
     if (s.migration && s.pending.length && !said) {
-      opts.log?.(`MigrationRequired: ${s.pending.join(', ')} will be plugged by a live migration`);
       said = true;
+      // Found by the test bed: without LiveMigrate in the KubeVirt CR's workloadUpdateMethods nothing migrates the VM,
+      // and waiting would only end in a timeout.
+      if ((await cluster.kubevirt())?.autoMigrate === false) {
+        manual = [`${s.pending.join(', ')}: MigrationRequired, and this KubeVirt does not migrate by itself (its KubeVirt CR's `
+          + `spec.workloadUpdateStrategy.workloadUpdateMethods lacks LiveMigrate): run \`virtctl migrate ${name} -n ${ns}\` to plug them`];
+        opts.log?.(manual[0]);
+        return true;
+      }
+      opts.log?.(`MigrationRequired: ${s.pending.join(', ')} will be plugged by a live migration`);
     }
     return s.pending.length === 0;
   }, async () => {
@@ -288,6 +298,7 @@ async function waitForPlugs(cluster: Cluster, plan: Plan, desired: ResolvedVm, o
     return `${s.pending.join(', ')} not plugged into ${ns}/${name} after ${opts.timeoutSeconds ?? 300} s`
       + (s.migration ? ' (MigrationRequired: waiting for a live migration)' : '') + '; the VM spec is applied, so `wukong status` shows the progress.';
   });
+  return manual;
 }
 
 /** Checks, before any write, that the caller holds `needed`; throws naming every missing permission. */
@@ -389,14 +400,14 @@ export async function applyVm(cluster: Cluster, input: LastApplied, opts: ApplyO
     const absent = (parseLiveVm(lastLive?.vm)?.nics ?? []).filter(n => n.absent).map(n => n.name);
     await waitForDetach(cluster, ns, name, plan.running ? [...new Set([...unplugged, ...absent])] : [], opts);
   }
-  if (opts.wait) await waitForPlugs(cluster, plan, desired, opts);
+  const waitWarnings = opts.wait ? await waitForPlugs(cluster, plan, desired, opts) : [];
   const status = await liveStatus(cluster, ns, name);
   return {
     plan,
     vm: status?.raw,
     nics: status?.nics ?? [],
     restartRequired: plan.restartRequired || (status?.restartRequired ?? false),
-    warnings: [...plan.warnings, ...plan.entries.flatMap(e => e.warnings.map(w => `${e.name}: ${w}`))],
+    warnings: [...plan.warnings, ...plan.entries.flatMap(e => e.warnings.map(w => `${e.name}: ${w}`)), ...waitWarnings],
   };
 }
 

@@ -322,19 +322,30 @@ export class Cluster {
 
   /** The KubeVirt release the cluster runs (the KubeVirt CR's observedKubeVirtVersion), when it can be read. */
   public async kubevirtVersion(): Promise<KubeVirtVersion | undefined> {
+    return (await this.kubevirt())?.version;
+  }
+
+  /**
+   * The deployed KubeVirt CR: its version, and whether KubeVirt migrates a VMI that needs it by itself (virt-controller's
+   * workload updater does so only when `spec.workloadUpdateStrategy.workloadUpdateMethods` has `LiveMigrate`:
+   * pkg/virt-controller/watch/workload-updater/workload-updater.go). Undefined when there is none.
+   */
+  public async kubevirt(): Promise<{ version?: KubeVirtVersion; autoMigrate: boolean } | undefined> {
     try {
       const r = await this.call('list kubevirts.kubevirt.io', LIST_KUBEVIRTS, o => this.custom.listCustomObjectForAllNamespaces({
         group: 'kubevirt.io', version: 'v1', resourcePlural: PLURALS.KubeVirt,
       }, o));
-      for (const kv of r.items ?? []) {
-        const v = parseKubeVirtVersion(String(kv.status?.observedKubeVirtVersion ?? ''));
-        if (v) return v;
-      }
-      return undefined;
+      const kv = (r.items ?? []).find((k: any) => parseKubeVirtVersion(String(k.status?.observedKubeVirtVersion ?? ''))) ?? r.items?.[0];
+      if (!kv) return undefined;
+      return {
+        version: parseKubeVirtVersion(String(kv.status?.observedKubeVirtVersion ?? '')),
+        autoMigrate: (kv.spec?.workloadUpdateStrategy?.workloadUpdateMethods ?? []).includes('LiveMigrate'),
+      };
     } catch (e) {
       if (e instanceof MissingPermissionsError) throw new MissingPermissionsError(e.missing, e.refusal, 'or pass the version (--kubevirt-version, kubevirtVersion)');
       if (apiStatusCode(e) === 404) return undefined;
       throw e;
     }
   }
+
 }

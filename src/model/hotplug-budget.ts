@@ -62,3 +62,49 @@ export function quantityToBytes(q: string): number | undefined {
   };
   return Number(m[1]) * units[m[2] ?? ''];
 }
+
+const BINARY = ['', 'Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei'];
+const DECIMAL: Record<number, string> = { [-9]: 'n', [-6]: 'u', [-3]: 'm', 0: '', 3: 'k', 6: 'M', 9: 'G', 12: 'T', 15: 'P', 18: 'E' };
+
+/** `n × 10^e` in Kubernetes' canonical DecimalSI form (apimachinery resource/quantity.go, CanonicalizeBytes). */
+function decimalSi(n: bigint, e: number): string {
+  if (n === 0n) return '0';
+  while (n % 10n === 0n) {
+    n /= 10n;
+    e++;
+  }
+  while (((e % 3) + 3) % 3 !== 0) {
+    n *= 10n;
+    e--;
+  }
+  for (; e > 18; e -= 3) n *= 1000n;
+  // Below nano, Kubernetes rounds up.
+  for (; e < -9; e += 3) n = (n + 999n) / 1000n;
+  return `${n}${DECIMAL[e]}`;
+}
+
+/**
+ * A memory quantity as Kubernetes writes it back (apimachinery resource/quantity.go, CanonicalizeBytes): KubeVirt's
+ * VM mutator re-encodes the template, so `2048Mi` is stored as `2Gi` (found by the test bed). Rendering the canonical
+ * form keeps a re-apply from seeing a change that is none. Undefined when `q` is not a quantity quantityToBytes reads.
+ */
+export function canonicalQuantity(q: string): string | undefined {
+  const m = /^(\d+)(?:\.(\d+))?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/.exec(q);
+  if (!m) return undefined;
+  const frac = m[2] ?? '';
+  const digits = BigInt(`${m[1]}${frac}`);
+  const suffix = m[3] ?? '';
+  const binary = BINARY.indexOf(suffix);
+  if (binary <= 0) return decimalSi(digits, 3 * ['', 'k', 'M', 'G', 'T', 'P', 'E'].indexOf(suffix) - frac.length);
+  const scaled = digits * 1024n ** BigInt(binary);
+  const denominator = 10n ** BigInt(frac.length);
+  // A fraction of a byte, or less than 1Ki, is written in DecimalSI, as Kubernetes does.
+  if (scaled % denominator !== 0n || scaled / denominator < 1024n) return decimalSi(scaled, -frac.length);
+  let bytes = scaled / denominator;
+  let exp = 0;
+  while (exp < 6 && bytes % 1024n === 0n) {
+    bytes /= 1024n;
+    exp++;
+  }
+  return `${bytes}${BINARY[exp]}`;
+}

@@ -1,4 +1,4 @@
-import { OTHER_PCI_DEVICES, hotplugPortBudget, quantityToBytes } from './hotplug-budget';
+import { OTHER_PCI_DEVICES, canonicalQuantity, hotplugPortBudget, quantityToBytes } from './hotplug-budget';
 import { Inventory } from './inventory';
 import { Issue, IssueCollector, show } from './issues';
 import { NEWEST_DOCUMENTED_KUBEVIRT } from './kubevirt-version';
@@ -195,7 +195,7 @@ export function resolveVm(metadataInput: unknown, specInput: unknown, paths: Fie
   for (const [n, i] of present(spec.networks)) nics.push(resolveNic(n, placement.get(`${ctx.networksPath}[${i}]`)!, ctx));
   checkDuplicateMacs(nics, issues);
   checkSubnets(nics, issues);
-  const memory = spec.memory ?? DEFAULT_MEMORY;
+  const memory = canonicalQuantity(spec.memory ?? DEFAULT_MEMORY) ?? DEFAULT_MEMORY;
   warnPortBudget(nics, memory, paths, issues);
   if (issues.hasErrors) return { issues: issues.issues };
   return {

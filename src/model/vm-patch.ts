@@ -58,8 +58,15 @@ export function vmPatch(input: PatchInput): JsonPatchOp[] {
   const { plan, live, desired } = input;
   const ops: JsonPatchOp[] = [];
   const want = desired.virtualMachine;
-  const wantIfaces = new Map<string, KvInterface>(want.spec.template.spec.domain.devices.interfaces.map(i => [i.name, i]));
-  const wantNets = new Map<string, KvNetwork>(want.spec.template.spec.networks.map(n => [n.name, n]));
+  const wantIfaces = new Map<string, KvInterface>((want.spec.template.spec.domain.devices.interfaces ?? []).map(i => [i.name, i]));
+  const wantNets = new Map<string, KvNetwork>((want.spec.template.spec.networks ?? []).map(n => [n.name, n]));
+  // A VM without NICs is stored without the lists: the first append creates them.
+  const tspec = live.raw.spec?.template?.spec;
+  const lists = new Map([[IFACES, Array.isArray(tspec?.domain?.devices?.interfaces)], [NETS, Array.isArray(tspec?.networks)]]);
+  const append = (path: string, value: unknown) => {
+    ops.push(lists.get(path) ? { op: 'add', path: `${path}/-`, value } : { op: 'add', path, value: [value] });
+    lists.set(path, true);
+  };
   const removals: Array<{ index: number; path: string; name: string }> = [];
   for (const e of plan.entries) {
     if (e.subject !== 'nic' || !e.applies) continue;
@@ -67,7 +74,8 @@ export function vmPatch(input: PatchInput): JsonPatchOp[] {
     const iface = wantIfaces.get(e.name);
     const net = wantNets.get(e.name);
     if (!cur && iface && net && ['hotplug', 'hotplug-via-migration', 'restart-required'].includes(e.action)) {
-      ops.push({ op: 'add', path: `${IFACES}/-`, value: iface }, { op: 'add', path: `${NETS}/-`, value: net });
+      append(IFACES, iface);
+      append(NETS, net);
     } else if (cur && e.action === 'unplug' && plan.running) {
       ops.push({ op: 'test', path: `${IFACES}/${cur.ifaceIndex}/name`, value: cur.name }, { op: 'add', path: `${IFACES}/${cur.ifaceIndex}/state`, value: 'absent' });
     } else if (cur && (e.action === 'unplug' || (e.action === 'restart-required' && !iface))) {

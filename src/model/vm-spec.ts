@@ -54,10 +54,10 @@ export interface KvVirtualMachineSpec {
         readonly devices: {
           readonly autoattachPodInterface?: boolean;
           readonly disks: Array<{ readonly name: string; readonly disk: { readonly bus: string } }>;
-          readonly interfaces: KvInterface[];
+          readonly interfaces?: KvInterface[];
         };
       };
-      readonly networks: KvNetwork[];
+      readonly networks?: KvNetwork[];
       readonly volumes: KvVolume[];
     };
   };
@@ -152,10 +152,12 @@ export function renderVirtualMachine(vm: ResolvedVm, cloudInit: CloudInitSource)
               // Without a pod network KubeVirt would attach one by itself.
               ...(hasPodNetwork ? {} : { autoattachPodInterface: false }),
               disks: [{ name: CONTAINER_DISK, disk: { bus: 'virtio' } }, { name: CLOUD_INIT_DISK, disk: { bus: 'virtio' } }],
-              interfaces: vm.nics.map(kvInterface),
+              // No empty lists: KubeVirt's VM mutator re-encodes the spec and drops them (omitempty), so a VM without NICs
+              // is stored without the keys (pkg/virt-api/webhooks/mutating-webhook/mutators/vm-mutator.go).
+              ...(vm.nics.length ? { interfaces: vm.nics.map(kvInterface) } : {}),
             },
           },
-          networks: vm.nics.map(n => kvNetwork(n, vm.namespace)),
+          ...(vm.nics.length ? { networks: vm.nics.map(n => kvNetwork(n, vm.namespace)) } : {}),
           volumes: [
             { name: CONTAINER_DISK, containerDisk: { image: vm.image } },
             { name: CLOUD_INIT_DISK, cloudInitNoCloud: noCloud },

@@ -4,8 +4,9 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { parse, stringify } from 'yaml';
 import { describeWithCluster, kubeConfigFor, testCluster } from './support/cluster';
-import { KubeVirtSimulator } from './support/kubevirt-simulator';
+import { settle } from './support/kubevirt';
 import { ensureNamespace } from './support/objects';
+import { KUBEVIRT_VERSION } from './support/test-cluster';
 import { Cluster, deleteVm } from '../../src/kube';
 
 const DAY2 = join(__dirname, '..', '..', 'examples', 'wukong', 'day2');
@@ -14,10 +15,9 @@ const f = (name: string) => join(DAY2, `${name}.yaml`);
 describeWithCluster('wukong plan --live / apply / status', () => {
   const state = testCluster()!;
   const kc = kubeConfigFor(state);
-  const sim = new KubeVirtSimulator(kc, { version: { major: 1, minor: 9 }, namespaces: ['default'] });
   const k = ['--kubeconfig', state.kubeconfig];
   const run = async (args: string[]) => {
-    // The simulator runs in this process: let it work while the CLI waits.
+    // Asynchronous, so this process stays responsive while the CLI waits.
     const { spawn } = await import('child_process');
     const { BIN, ROOT } = await import('../support/cli');
     return new Promise<{ code: number; stdout: string; stderr: string }>(resolve => {
@@ -32,11 +32,8 @@ describeWithCluster('wukong plan --live / apply / status', () => {
 
   beforeAll(async () => {
     await ensureNamespace(kc, 'default');
-    await sim.start();
   });
   afterAll(async () => {
-    await sim.stop();
-    expect(sim.failures).toEqual([]);
   });
 
   it('never prints the user data or the token: not in plans, progress, status, JSON or errors', async () => {
@@ -73,7 +70,7 @@ describeWithCluster('wukong plan --live / apply / status', () => {
   it('plans creating the VM when it does not exist, reading the KubeVirt version from the cluster', async () => {
     const r = await run(['plan', f('0-before'), '--live', ...k]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('plan for default/my-vm  (KubeVirt v1.9, cluster; VM stopped)');
+    expect(r.stdout).toContain(`plan for default/my-vm  (KubeVirt ${KUBEVIRT_VERSION.split('.').slice(0, 2).join('.')}, cluster; VM stopped)`);
     expect(r.stdout).toMatch(/VirtualMachine my-vm\s+create/);
   });
 
@@ -81,11 +78,12 @@ describeWithCluster('wukong plan --live / apply / status', () => {
     const r = await run(['apply', f('0-before'), '--wait', '--timeout', '60', ...k]);
     expect(r.stderr).not.toMatch(/^error/m);
     expect(r.code).toBe(0);
-    await sim.settle();
+    await settle(state, kc, 'default');
     const s = await run(['status', 'my-vm', '-n', 'default', ...k]);
     expect(s.code).toBe(0);
     expect(s.stdout).toMatch(/^VirtualMachine default\/my-vm: runStrategy Always, Running/);
-    expect(s.stdout).toMatch(/eth0\s+[0-9a-f:]{17}\s+192\.168\.10\.5\s+eth0\s+attached\s+plugged; guest sees it as eth0/);
+    // No guest agent in the test bed: no guest addresses or names yet.
+    expect(s.stdout).toMatch(/eth0\s+[0-9a-f:]{17}\s+-\s+-\s+attached\s+plugged; no guest agent report/);
   });
 
   it('applies a Wukong exported from a cluster (uid, resourceVersion, managedFields) like the file it came from', async () => {
@@ -108,7 +106,7 @@ describeWithCluster('wukong plan --live / apply / status', () => {
     expect(plan.stdout).toMatch(/nic eth1\s+hotplug/);
     const r = await run(['apply', f('2-add-bridge-nic'), '--wait', '--timeout', '60', ...k]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/eth1\s+[0-9a-f:]{17}\s+10\.0\.100\.5\s+eth1\s+attached/);
+    expect(r.stdout).toMatch(/eth1\s+[0-9a-f:]{17}\s+-\s+-\s+attached/);
     const json = JSON.parse((await run(['status', 'my-vm', '--json', ...k])).stdout);
     expect(json.nics.map((n: { name: string; state: string }) => `${n.name}:${n.state}`)).toEqual(['default:attached', 'eth0:attached', 'eth1:attached']);
   });
@@ -133,7 +131,7 @@ describeWithCluster('wukong plan --live / apply / status', () => {
     const r = await run(['apply', f('3-remove-nic'), '--wait', ...k]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/nic eth1\s+unplug/);
-    await sim.settle();
+    await settle(state, kc, 'default');
     const json = JSON.parse((await run(['status', 'my-vm', '--json', ...k])).stdout);
     expect(json.nics.map((n: { name: string }) => n.name)).toEqual(['default', 'eth0']);
     const denied = await run(['status', 'my-vm', '--kubeconfig', state.kubeconfig, '--context', 'restricted']);

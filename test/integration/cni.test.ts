@@ -7,9 +7,10 @@
  *
  * This kernel has no 802.1Q (CONFIG_VLAN_8021Q): a bridge with `vlan` fails exactly with "operation not supported"
  * after its config parsed; on a kernel with VLANs the same configs get their interfaces like the others.
- * Not executed here, and why: macvtap (the module proxy refuses macvtap-cni: 403), ovs (ovs-cni, not built yet,
- * and a running Open vSwitch), sriov (SR-IOV hardware and its device plugin), kube-ovn (Kube-OVN's
- * daemon, which the kube-ovn plugin calls over its socket).
+ * ovs configs are parsed by ovs-cni's own config loader (testbed/cni/cmd/ovs-config-check); its ADD needs a running
+ * Open vSwitch. Not executed here, and why: macvtap (the module proxy refuses macvtap-cni: 403), sriov (SR-IOV
+ * hardware and its device plugin; sriov-cni's loader reads the VF from sysfs), kube-ovn (Kube-OVN's daemon, which the
+ * kube-ovn plugin calls over its socket).
  */
 import { execFileSync, spawnSync } from 'child_process';
 import { randomBytes } from 'crypto';
@@ -25,9 +26,10 @@ import { Manifest } from '../support/manifests';
 const ROOT = join(__dirname, '..', '..');
 const CNI_VERSION = /^CNI_PLUGINS_VERSION=(\S+)$/m.exec(readFileSync(join(ROOT, 'testbed', 'versions.env'), 'utf8'))![1];
 const EXECUTED = new Set(['bridge']);
+/** Parsed by the plugin's own config loader, not run. */
+const PARSED = new Set(['ovs']);
 const NOT_EXECUTED: Record<string, string> = {
   'macvtap': 'macvtap-cni (refused by the Go module proxy) and its device plugin',
-  'ovs': 'ovs-cni and a running Open vSwitch',
   'sriov': 'SR-IOV hardware and the SR-IOV device plugin',
   'kube-ovn': 'the Kube-OVN daemon',
 };
@@ -76,12 +78,25 @@ describeWithCluster(`the examples' NADs through the real CNI plugins (containern
   it('covers every NAD the examples and the fuzz sample synthesize: each type is executed here or named with what it needs', () => {
     expect(configs.length).toBeGreaterThan(5);
     for (const { name, config } of configs) {
-      expect({ name, type: EXECUTED.has(config.type) || config.type in NOT_EXECUTED ? 'known' : config.type }).toEqual({ name, type: 'known' });
+      expect({ name, type: EXECUTED.has(config.type) || PARSED.has(config.type) || config.type in NOT_EXECUTED ? 'known' : config.type }).toEqual({ name, type: 'known' });
     }
     expect(configs.some(c => c.config.type === 'bridge' && c.config.vlan === undefined)).toBe(true);
     expect(configs.some(c => c.config.type === 'bridge' && c.config.vlan !== undefined)).toBe(true);
     // The seed-compatible delivery: static IPAM in the NAD, whose address the plugin puts on the pod side.
     expect(configs.some(c => c.config.type === 'bridge' && c.config.ipam?.type === 'static')).toBe(true);
+    expect(configs.filter(c => c.config.type === 'ovs').length).toBeGreaterThan(3);
+  });
+
+  it.each(configs.filter(c => PARSED.has(c.config.type)).map(c => [c.name, c.config]))('%s: parsed by ovs-cni\'s own config loader as written', (_name, config: any) => {
+    const parsed = JSON.parse(execFileSync(join(CNI_PATH, 'ovs-config-check'), { input: JSON.stringify(config), encoding: 'utf8' }));
+    expect(parsed).toEqual({
+      name: config.name, bridge: config.bridge, vlan: config.vlan ?? null, mtu: config.mtu ?? 0, trunk: config.trunk ?? null, ipam: config.ipam?.type ?? '',
+    });
+  });
+
+  it('fails if an ovs config is broken: ovs-cni\'s loader names the field', () => {
+    const r = spawnSync(join(CNI_PATH, 'ovs-config-check'), { input: JSON.stringify({ cniVersion: '0.3.1', name: 'x', type: 'ovs', bridge: 'br1', vlan: 'ten' }), encoding: 'utf8' });
+    expect({ code: r.status, err: r.stderr.trim() }).toEqual({ code: 1, err: 'failed to load netconf: json: cannot unmarshal string into Go struct field NetConf.vlan of type uint' });
   });
 
   it.each(configs.filter(c => EXECUTED.has(c.config.type)).map(c => [c.name, c.config]))('%s: ADD, CHECK, DEL', (_name, config: any) => {

@@ -8,7 +8,7 @@
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { describeWithCluster, kubeConfigFor, testCluster } from './support/cluster';
 import { Fault, FaultProxy, FaultRule, RecordedRequest } from './support/fault-proxy';
-import { KubeVirtSimulator } from './support/kubevirt-simulator';
+import { settle } from './support/kubevirt';
 import { ensureNamespace } from './support/objects';
 import { LastApplied } from '../../src';
 import { Cluster, apiStatusCode, applyVm, deleteVm, vmRef } from '../../src/kube';
@@ -65,16 +65,15 @@ function casesOf(requests: RecordedRequest[]): Case[] {
   return cases;
 }
 
-describeWithCluster('fault injection (proxy in front of the real API server, KubeVirt simulator)', () => {
+describeWithCluster('fault injection (proxy in front of the real API server, KubeVirt behind it)', () => {
   const state = testCluster()!;
   const admin = kubeConfigFor(state);
   const direct = new Cluster(admin);
-  const sim = new KubeVirtSimulator(admin, { version: { major: 1, minor: 9 }, namespaces: [NS] });
   let proxy: FaultProxy;
   let proxied: Cluster;
 
   async function snapshot(): Promise<unknown> {
-    await sim.settle();
+    await settle(state, admin, NS);
     const live = await direct.get(vmRef(NS, 'web'));
     const nads = await admin.makeApiClient(CustomObjectsApi).listNamespacedCustomObject({
       group: 'k8s.cni.cncf.io', version: 'v1', plural: 'network-attachment-definitions', namespace: NS,
@@ -101,9 +100,9 @@ describeWithCluster('fault injection (proxy in front of the real API server, Kub
 
   /** Another writer's label and interface (on the shared NAD), which Wukong must keep. */
   async function addForeign(): Promise<void> {
-    // The simulator may still be writing the VM: a writer that lost the race reads again, as any careful one does.
+    // KubeVirt may still be writing the VM: a writer that lost the race reads again, as any careful one does.
     for (let attempt = 0; ; attempt++) {
-      await sim.settle();
+      await settle(state, admin, NS);
       const live = await direct.get(vmRef(NS, 'web'));
       if (live.spec.template.spec.networks.some((n: { name: string }) => n.name === 'foreign')) return;
       try {
@@ -173,13 +172,10 @@ describeWithCluster('fault injection (proxy in front of the real API server, Kub
     });
     proxy = await FaultProxy.start(admin);
     proxied = new Cluster(proxy.kubeConfig(), { requestTimeoutMs: REQUEST_TIMEOUT_MS });
-    await sim.start();
   });
 
   afterAll(async () => {
-    await sim.stop();
     await proxy?.stop();
-    expect(sim.failures).toEqual([]);
   });
 
   it('create: every step, every fault, ends as a clean create does', async () => {

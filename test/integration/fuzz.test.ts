@@ -1,6 +1,7 @@
 /**
  * 200 random valid specs (the unit fuzz suite's generator, fixed seed; FUZZ_SEED=<n> for another draw) on the real
- * API server and in cloud-init: every rendered object passes a dry-run create and a create, reads back as sent, and
+ * API server with KubeVirt's admission, and in cloud-init: every rendered object passes a dry-run create and a create
+ * (through KubeVirt's validating and mutating webhooks for the VMs), reads back as sent, and
  * every VM's network data, read back from the server, renders in cloud-init's own renderers (one interpreter for all
  * of them: support/cloud-init-batch.py) as the spec asks.
  */
@@ -34,7 +35,10 @@ function forCluster(spec: Json, vm: number, vmName: string): Json {
     if (moved.subnet.name) moved.subnet.name = `${vmName}-${moved.subnet.name}`;
     return moved;
   });
-  return spec.networks ? { ...spec, networks } : spec;
+  // Stopped: the suite checks admission, storage and rendering; 200 running VMs would measure the node stand-in. A
+  // WaitAsReceiver VM is refused by KubeVirt's admission without its feature gate (kubevirt.test.ts proves it and the
+  // warning Wukong gives), so the cluster copy of such a spec is stopped too.
+  return { ...spec, ...(spec.networks ? { networks } : {}), runStrategy: 'Halted' };
 }
 
 const isDefault = (r: Json) => r.destination === '0.0.0.0/0' || r.destination === '::/0';

@@ -6,7 +6,7 @@ import { execFileSync } from 'child_process';
 import { writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { TestCluster } from './support/test-cluster';
+import { CNI_PLUGINS_VERSION, KUBEVIRT_CRD_FILES, KUBEVIRT_VERSION, TestCluster } from './support/test-cluster';
 
 const ROOT = join(__dirname, '..', '..');
 export const STATE_ENV = 'WUKONG_TEST_CLUSTER_STATE';
@@ -22,7 +22,16 @@ export default async function globalSetup(): Promise<void> {
     process.stderr.write(`\n*** INTEGRATION SUITES SKIPPED: ${env.unavailable} ***\n\n`);
     writeFileSync(stateFile, JSON.stringify({ unavailable: env.unavailable }));
   } else {
-    const cluster = await TestCluster.start(env.assets, [join(ROOT, 'crds'), join(__dirname, 'fixtures')], env.cloudInit);
+    // KubeVirt's CRDs come from KubeVirt's code (startKubeVirt), not from crds/, which `cdk8s import` reads.
+    const cluster = await TestCluster.start(env.assets, [join(ROOT, 'crds')], env.cloudInit, KUBEVIRT_CRD_FILES);
+    try {
+      await cluster.startKubeVirt(env.testbed, KUBEVIRT_VERSION);
+    } catch (e) {
+      cluster.stop();
+      throw e;
+    }
+    process.stderr.write(`\ntest cluster: ${await cluster.version()}, KubeVirt ${KUBEVIRT_VERSION} (virt-controller, admission webhooks, CRDs), ` +
+      `kube-controller-manager, node stand-in; CNI plugins ${CNI_PLUGINS_VERSION}\n`);
     (globalThis as any).__WUKONG_TEST_CLUSTER__ = cluster;
     writeFileSync(stateFile, JSON.stringify(cluster.state));
   }

@@ -1,10 +1,10 @@
 /**
  * Live NIC changes through the apply engine (the code `wukong apply` and the Pulumi provider share), on the real API
- * server, with the KubeVirt simulator playing KubeVirt's controllers.
+ * server with KubeVirt's own virt-controller and admission, and the node stand-in.
  */
 import { KubeConfig } from '@kubernetes/client-node';
 import { describeWithCluster, kubeConfigFor, testCluster } from './support/cluster';
-import { KubeVirtSimulator } from './support/kubevirt-simulator';
+import { restartVm, settle } from './support/kubevirt';
 import { ensureNamespace } from './support/objects';
 import { JsonPatchOp, LastApplied } from '../../src';
 import { ApplyTimeoutError, Cluster, ObjectRef, PlanRejectedError, applyVm, deleteVm, vmRef } from '../../src/kube';
@@ -38,11 +38,11 @@ class HookedCluster extends Cluster {
   }
 }
 
-describeWithCluster('live NIC changes (apply engine + KubeVirt simulator v1.9)', () => {
-  const kc = kubeConfigFor(testCluster()!);
+describeWithCluster('live NIC changes (apply engine + KubeVirt)', () => {
+  const state = testCluster()!;
+  const kc = kubeConfigFor(state);
   const cluster = new HookedCluster(kc);
   const plain = Cluster.connect({ kubeconfigPath: testCluster()!.kubeconfig });
-  const sim = new KubeVirtSimulator(kc, { version: { major: 1, minor: 9 }, namespaces: [NS] });
   const opts = { pollMs: 100, timeoutSeconds: 30, wait: true };
   const getVm = () => plain.get(vmRef(NS, 'web'));
   const getVmi = () => plain.get({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', namespace: NS, name: 'web' });
@@ -50,11 +50,13 @@ describeWithCluster('live NIC changes (apply engine + KubeVirt simulator v1.9)',
 
   beforeAll(async () => {
     await ensureNamespace(kc, NS);
-    await sim.start();
-  });
-  afterAll(async () => {
-    await sim.stop();
-    expect(sim.failures).toEqual([]);
+    // The network another writer's interface uses.
+    await plain.create({
+      apiVersion: 'k8s.cni.cncf.io/v1',
+      kind: 'NetworkAttachmentDefinition',
+      metadata: { name: 'elsewhere', namespace: NS },
+      spec: { config: JSON.stringify({ cniVersion: '0.3.1', name: 'elsewhere', type: 'bridge', bridge: 'br-else' }) },
+    });
   });
 
   it('creates a 2-NIC VM with its NADs and Secret first, and KubeVirt starts it', async () => {
@@ -64,7 +66,7 @@ describeWithCluster('live NIC changes (apply engine + KubeVirt simulator v1.9)',
       'create default', 'create eth0', 'create eth1', 'create web',
     ]);
     expect(result.plan.kubevirtVersionSource).toBe('cluster');
-    await sim.settle();
+    await settle(state, kc, NS);
     const vmi = await getVmi();
     expect(vmi.status.interfaces.map((i: any) => i.name)).toEqual(['default', 'eth0', 'eth1']);
   });
@@ -80,7 +82,7 @@ describeWithCluster('live NIC changes (apply engine + KubeVirt simulator v1.9)',
     const ifaces = after.spec.template.spec.domain.devices.interfaces;
     expect(ifaces.map((i: any) => i.name)).toEqual(['default', 'eth0', 'eth1', 'eth2']);
     expect(ifaces[3]).toEqual({ name: 'eth2', bridge: {}, macAddress: result.nics.find(n => n.name === 'eth2')!.mac });
-    expect(result.nics.find(n => n.name === 'eth2')).toMatchObject({ state: 'attached', ipAddresses: ['10.2.0.5'] });
+    expect(result.nics.find(n => n.name === 'eth2')).toMatchObject({ state: 'attached', infoSource: ['domain', 'multus-status'] });
     // KubeVirt's own writes are left alone (kubevirt-hotplug.md §0.7).
     expect(after.spec.template.spec.domain.firmware.uuid).toBeDefined();
     expect(after.spec.template.metadata.annotations['kubevirt.io/pci-topology-version']).toBe('v3');
@@ -108,7 +110,7 @@ describeWithCluster('live NIC changes (apply engine + KubeVirt simulator v1.9)',
     expect(observed[0]).toMatch(/^patch add \/spec\/template\/spec\/domain\/devices\/interfaces\/3\/state="absent"; add \/metadata\/annotations\/vm.novasphere.dev~1last-applied=/);
     expect(observed[1]).toBe('web-eth2-nad deleted while VMI lists default,eth0,eth1');
     expect(await nadExists('eth2')).toBe(false);
-    await sim.settle();
+    await settle(state, kc, NS);
     // KubeVirt removed both entries itself afterwards (§3.4); a re-apply does not fight that.
     expect((await getVm()).spec.template.spec.domain.devices.interfaces.map((i: any) => i.name)).toEqual(['default', 'eth0', 'eth1']);
     const again = await applyVm(cluster, spec([ETH0, ETH1]), opts);
@@ -128,14 +130,13 @@ describeWithCluster('live NIC changes (apply engine + KubeVirt simulator v1.9)',
 
     const result = await applyVm(cluster, changed, { ...opts, wait: false, allowRestart: true });
     expect(result.plan.entries.find(e => e.name === 'eth1')).toMatchObject({ action: 'restart-required', applies: true });
-    await sim.settle();
+    await settle(state, kc, NS);
     const after = await getVm();
     expect(after.metadata.uid).toBe(before.metadata.uid);
     expect(after.spec.template.spec.domain.devices.interfaces[2]).toMatchObject({ name: 'eth1', sriov: {} });
     expect(after.status.conditions).toContainEqual(expect.objectContaining({ type: 'RestartRequired', status: 'True' }));
-    await sim.restart(NS, 'web');
-    await sim.settle();
-    expect((await getVm()).status.conditions).toEqual([]);
+    await restartVm(state, kc, NS, 'web');
+    expect((await getVm()).status.conditions.filter((c: any) => c.type === 'RestartRequired')).toEqual([]);
   });
 
   it('rejects removing the primary NIC and applies nothing', async () => {
@@ -195,14 +196,18 @@ describeWithCluster('live NIC changes (apply engine + KubeVirt simulator v1.9)',
   });
 
   it('times out clearly when KubeVirt does not detach in time, keeps the NAD, and a re-run finishes the job', async () => {
-    await sim.stop();
+    // The node stops answering: virt-handler never detaches.
     const eth1 = { ...ETH1, type: 'sriov', resourceName: 'intel.com/sriov_vfio' };
     const eth3 = { name: 'eth3', vlanId: 40, ipConfig: { address: '10.3.0.5/24' } };
-    const attempt = applyVm(cluster, spec([ETH0, eth1, eth3]), { ...opts, timeoutSeconds: 2 });
-    await expect(attempt).rejects.toBeInstanceOf(ApplyTimeoutError);
-    await expect(attempt).rejects.toThrow(/eth2 still attached to hotplug\/web after 2 s; their NADs are kept\. Run the same apply again to finish/);
-    expect(await nadExists('eth2')).toBe(true);
-    await sim.start();
+    process.kill(state.nodeStandInPid, 'SIGSTOP');
+    try {
+      const attempt = applyVm(cluster, spec([ETH0, eth1, eth3]), { ...opts, timeoutSeconds: 2 });
+      await expect(attempt).rejects.toBeInstanceOf(ApplyTimeoutError);
+      await expect(attempt).rejects.toThrow(/eth2 still attached to hotplug\/web after 2 s; their NADs are kept\. Run the same apply again to finish/);
+      expect(await nadExists('eth2')).toBe(true);
+    } finally {
+      process.kill(state.nodeStandInPid, 'SIGCONT');
+    }
     const result = await applyVm(cluster, spec([ETH0, eth1, eth3]), opts);
     expect(result.plan.entries.filter(e => e.action !== 'unchanged').map(e => `${e.action} ${e.name}`)).toEqual([`nad-delete ${NS}/web-eth2-nad`]);
     expect(await nadExists('eth2')).toBe(false);

@@ -1,6 +1,6 @@
 /**
  * The Pulumi provider through the real @pulumi/pulumi dynamic-provider host over gRPC, exactly as the engine drives it
- * (conventions.md §C layer 3), against the test API server with the KubeVirt simulator.
+ * (conventions.md §C layer 3), against the test cluster with KubeVirt's own virt-controller and admission.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'fs';
 import { tmpdir } from 'os';
@@ -8,7 +8,7 @@ import { join } from 'path';
 import * as grpc from '@grpc/grpc-js';
 import * as pulumi from '@pulumi/pulumi';
 import { describeWithCluster, kubeConfigFor, testCluster } from './support/cluster';
-import { KubeVirtSimulator } from './support/kubevirt-simulator';
+import { settle } from './support/kubevirt';
 import { ensureNamespace } from './support/objects';
 import { Empty, PulumiHost, providerPb } from './support/pulumi-host';
 import { Cluster, vmRef } from '../../src/kube';
@@ -32,7 +32,6 @@ describeWithCluster('the Pulumi provider over gRPC (dynamic-provider host)', () 
   const state = testCluster()!;
   const kc = kubeConfigFor(state);
   const kubeconfig = readFileSync(state.kubeconfig, 'utf8');
-  const sim = new KubeVirtSimulator(kc, { version: { major: 1, minor: 9 }, namespaces: [NS] });
   const cluster = Cluster.connect({ kubeconfigPath: state.kubeconfig });
   const program = mkdtempSync(join(tmpdir(), 'wukong-pulumi-program-'));
   let host: PulumiHost;
@@ -60,7 +59,6 @@ describeWithCluster('the Pulumi provider over gRPC (dynamic-provider host)', () 
 
   beforeAll(async () => {
     await ensureNamespace(kc, NS);
-    await sim.start();
     // The program directory: wukong-iac installed (a link to this repository, built by the test task).
     mkdirSync(join(program, 'node_modules'));
     symlinkSync(ROOT, join(program, 'node_modules', 'wukong-iac'), 'dir');
@@ -73,9 +71,7 @@ describeWithCluster('the Pulumi provider over gRPC (dynamic-provider host)', () 
 
   afterAll(async () => {
     host?.stop();
-    await sim.stop();
     rmSync(program, { recursive: true, force: true });
-    expect(sim.failures).toEqual([]);
   });
 
   let outs: any;
@@ -112,13 +108,13 @@ describeWithCluster('the Pulumi provider over gRPC (dynamic-provider host)', () 
     expect(vm.metadata.uid).toBe(before.metadata.uid);
     expect(after.uid).toBe(outs.uid);
     expect(after.plan.find((e: { name: string }) => e.name === 'storage')).toMatchObject({ action: 'hotplug', applies: true });
-    expect(after.nics.find((n: { name: string }) => n.name === 'storage')).toMatchObject({ state: 'attached', ipAddresses: ['192.168.200.11'] });
+    expect(after.nics.find((n: { name: string }) => n.name === 'storage')).toMatchObject({ state: 'attached', infoSource: ['domain', 'multus-status'] });
     expect(after.restartRequired).toBe(false);
     outs = after;
   });
 
   it('reads the live VM back (refresh) with per-NIC state and the last applied spec as inputs', async () => {
-    await sim.settle();
+    await settle(state, kc, NS);
     const resp = await host.read(ID, URN, { ...outs, __provider: providerText });
     const props = record(resp.outputs) as any;
     expect(props.nics.map((n: { name: string }) => n.name)).toEqual(['default', 'mgmt', 'data', 'storage']);

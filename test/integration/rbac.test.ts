@@ -9,7 +9,7 @@ import { join } from 'path';
 import { AuthorizationV1Api, CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { parseAllDocuments, stringify } from 'yaml';
 import { describeWithCluster, kubeConfigFor, testCluster } from './support/cluster';
-import { KubeVirtSimulator } from './support/kubevirt-simulator';
+import { settle } from './support/kubevirt';
 import { ensureNamespace } from './support/objects';
 import { LastApplied, PermissionSpec, wukongPermissions } from '../../src';
 import { run as wukong } from '../../src/cli/main';
@@ -38,19 +38,18 @@ const OPTS = { pollMs: 100, timeoutSeconds: 30, wait: true };
 const permissionText = (p: PermissionSpec) =>
   `${p.verb} ${p.resource}${p.group ? `.${p.group}` : ''} ${p.clusterScoped ? 'cluster-wide' : `in namespace ${NS}`}`;
 
-describeWithCluster('least privilege (real RBAC, KubeVirt simulator)', () => {
+describeWithCluster('least privilege (real RBAC, real KubeVirt)', () => {
   const state = testCluster()!;
   const admin = kubeConfigFor(state);
   const adminCluster = new Cluster(admin);
   const rbacApi = admin.makeApiClient(RbacAuthorizationV1Api);
   const authz = admin.makeApiClient(AuthorizationV1Api);
-  const sim = new KubeVirtSimulator(admin, { version: { major: 1, minor: 9 }, namespaces: [NS] });
   let deployer: Cluster;
   let deployerConfig: KubeConfig;
 
   /** Everything Wukong manages for the VM, as the admin sees it (KubeVirt's status and bookkeeping left out). */
   async function snapshot(): Promise<unknown> {
-    await sim.settle();
+    await settle(state, admin, NS);
     const live = await adminCluster.get(vmRef(NS, 'web'));
     const secret = await adminCluster.get({ apiVersion: 'v1', kind: 'Secret', namespace: NS, name: 'web-cloudinit' });
     return {
@@ -124,7 +123,7 @@ describeWithCluster('least privilege (real RBAC, KubeVirt simulator)', () => {
 
   async function cleanUp(): Promise<void> {
     await deleteVm(adminCluster, NS, 'web', OPTS);
-    await sim.settle();
+    await settle(state, admin, NS);
   }
 
   beforeAll(async () => {
@@ -142,12 +141,9 @@ describeWithCluster('least privilege (real RBAC, KubeVirt simulator)', () => {
       currentContext: SA,
     });
     deployer = new Cluster(deployerConfig);
-    await sim.start();
   });
 
   afterAll(async () => {
-    await sim.stop();
-    expect(sim.failures).toEqual([]);
   });
 
   it('runs create, update, hot-plug, unplug and delete with exactly the printed role, and leaves nothing behind', async () => {

@@ -1,4 +1,4 @@
-import { KubeVirtVersion, hotplugPortBudget, quantityToBytes } from '../../src/model';
+import { KubeVirtVersion, canonicalQuantity, hotplugPortBudget, quantityToBytes } from '../../src/model';
 
 const GI = 1024 ** 3;
 const V1_5: KubeVirtVersion = { major: 1, minor: 5 };
@@ -81,5 +81,21 @@ describe('quantityToBytes', () => {
 
   it.each([['1GB'], ['1gi'], ['Gi'], ['-1Gi'], ['1 Gi'], [''], ['1e3'], ['100m']])('rejects %j', q => {
     expect(quantityToBytes(q)).toBeUndefined();
+  });
+});
+
+describe('canonicalQuantity', () => {
+  it.each([
+    ['2048Mi', '2Gi'], ['1Gi', '1Gi'], ['1536Mi', '1536Mi'], ['1024Ki', '1Mi'], ['0.5Gi', '512Mi'], ['1.5Gi', '1536Mi'],
+    ['2000M', '2G'], ['1500M', '1500M'], ['1.5G', '1500M'], ['1073741824', '1073741824'], ['4294967296', '4294967296'],
+    ['1000Ki', '1000Ki'], ['0.5Ki', '512'], ['1000', '1k'], ['64Mi', '64Mi'], ['1048576Ki', '1Gi'], ['3Ei', '3Ei'], ['2048Ei', '2048Ei'],
+  ])('writes %s as Kubernetes stores it: %s', (q, want) => {
+    expect(canonicalQuantity(q)).toBe(want);
+    expect(quantityToBytes(canonicalQuantity(q)!)).toBe(quantityToBytes(q));
+  });
+
+  it('fails if the input is not a quantity: undefined', () => {
+    expect(canonicalQuantity('2 Gi')).toBeUndefined();
+    expect(canonicalQuantity('1e3')).toBeUndefined();
   });
 });

@@ -51,7 +51,7 @@ export function liveVmOf(vm: ResolvedVm, edit?: (json: Json) => void): Json {
 }
 
 export function interfacesOf(json: Json): Json[] {
-  return json.spec.template.spec.domain.devices.interfaces;
+  return json.spec.template.spec.domain.devices.interfaces ?? [];
 }
 
 export function networksOf(json: Json): Json[] {

@@ -74,7 +74,14 @@ describe('renderVirtualMachine', () => {
     const vm = resolveOk({ podNetwork: { enabled: false }, networks: [{ name: 'data' }] });
     const devices = renderVirtualMachine(vm, { secretName: 's' }).spec.template.spec.domain.devices;
     expect(devices.autoattachPodInterface).toBe(false);
-    expect(devices.interfaces.map(i => i.name)).toEqual(['data']);
+    expect(devices.interfaces!.map(i => i.name)).toEqual(['data']);
+  });
+
+  it('writes no empty interface or network list for a VM without NICs: KubeVirt would drop them', () => {
+    const vm = resolveOk({ podNetwork: { enabled: false } });
+    const spec = renderVirtualMachine(vm, { secretName: 's' }).spec.template.spec;
+    expect(spec.domain.devices).not.toHaveProperty('interfaces');
+    expect(spec).not.toHaveProperty('networks');
   });
 
   it('leaves autoattachPodInterface unset with a pod network', () => {

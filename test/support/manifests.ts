@@ -35,7 +35,7 @@ export function referenceProblems(objects: Manifest[], externalNads: string[] = 
   const nads = new Set(ofKind(objects, 'NetworkAttachmentDefinition').map(n => `${n.metadata.namespace}/${n.metadata.name}`));
   for (const vm of ofKind(objects, 'VirtualMachine')) {
     const ns = vm.metadata.namespace!;
-    for (const net of vm.spec.template.spec.networks) {
+    for (const net of vm.spec.template.spec.networks ?? []) {
       if (!net.multus) continue;
       const ref = net.multus.networkName.includes('/') ? net.multus.networkName : `${ns}/${net.multus.networkName}`;
       if (!nads.has(ref) && !externalNads.includes(ref)) problems.push(`${vm.metadata.name}: network ${net.name} names NAD ${ref}, which is not defined`);

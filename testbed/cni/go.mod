@@ -9,7 +9,10 @@ tool (
 	github.com/containernetworking/plugins/plugins/main/macvlan
 )
 
+require github.com/k8snetworkplumbingwg/ovs-cni v0.39.0
+
 require (
+	dario.cat/mergo v1.0.0 // indirect
 	github.com/alexflint/go-filemutex v1.3.0 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/containernetworking/cni v1.3.1 // indirect

@@ -23,7 +23,18 @@ export interface ClusterState {
   readonly pids: number[];
   readonly dir: string;
   readonly cloudInit: string;
+  /** The node stand-in's process: a test can stop it (SIGSTOP) to play a node that does not answer. */
+  readonly nodeStandInPid: number;
+  /** The test bed's binaries (testbed/build.sh), once KubeVirt runs. */
+  readonly testbed: string;
 }
+
+/** The test bed's pins (testbed/versions.env). */
+const PINS = Object.fromEntries([...readFileSync(join(__dirname, '..', '..', '..', 'testbed', 'versions.env'), 'utf8').matchAll(/^(\w+)=(\S+)$/gm)].map(m => [m[1], m[2]]));
+export const KUBEVIRT_VERSION: string = PINS.KUBEVIRT_VERSION;
+export const CNI_PLUGINS_VERSION: string = PINS.CNI_PLUGINS_VERSION;
+/** crds/ files that KubeVirt's own generated CRDs replace in the test bed. */
+export const KUBEVIRT_CRD_FILES = ['kubevirt.io_virtualmachines.yaml', 'kubevirt.io_virtualmachineinstances.yaml'];
 
 export const ADMIN_CONTEXT = 'admin';
 export const RESTRICTED_CONTEXT = 'restricted';
@@ -34,6 +45,12 @@ export const RESTRICTED_USER = 'wukong-restricted';
  * hot-plugged interface.
  */
 const KUBEVIRT_CONTROLLER_USER = 'system:serviceaccount:kubevirt:kubevirt-controller';
+/**
+ * The node stand-in's identity: virt-handler's service account, the only one besides KubeVirt's controllers whose VMI
+ * status writes KubeVirt's VMI mutator keeps (pkg/virt-api/webhooks/mutating-webhook/mutators/vmi-mutator.go).
+ */
+export const NODE_STAND_IN_USER = 'system:serviceaccount:kubevirt:kubevirt-handler';
+const CONTROLLER_MANAGER_USER = 'system:kube-controller-manager';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -108,6 +125,10 @@ export class TestCluster {
   private readonly adminToken = randomToken();
   private readonly restrictedToken = randomToken();
   private readonly kubevirtControllerToken = randomToken();
+  private readonly nodeToken = randomToken();
+  private nodeStandIn?: ChildProcess;
+  private testbed = '';
+  private readonly controllerManagerToken = randomToken();
   private readonly onSignal: (signal: NodeJS.Signals) => void;
   private readonly onExit: () => void;
 
@@ -120,6 +141,11 @@ export class TestCluster {
     this.onExit = () => this.stop();
   }
 
+  /** The API server's audit log: the node stand-in's writes. */
+  public get auditLog(): string {
+    return join(this.dir, 'audit.log');
+  }
+
   public get state(): ClusterState {
     return {
       server: this.server,
@@ -130,6 +156,8 @@ export class TestCluster {
       pids: this.children.map(c => c.pid!),
       dir: this.dir,
       cloudInit: this.cloudInit,
+      nodeStandInPid: this.nodeStandIn?.pid ?? 0,
+      testbed: this.testbed,
     };
   }
 
@@ -156,9 +184,11 @@ export class TestCluster {
    * Runs KubeVirt's own code against this server, from the test bed's binaries (`testbed/build.sh`): the CRDs
    * virt-operator's code generates, a KubeVirt CR as virt-operator leaves it (status phase, default architecture,
    * observed version), virt-api's admission for VMs and VMIs registered as URL webhooks, and virt-controller out of
-   * cluster. Returns once the webhooks answer and virt-controller holds its leader lease.
+   * cluster; with kube-controller-manager and the node stand-in (`node-stand-in.ts`) beside them. Returns once the
+   * webhooks answer and virt-controller holds its leader lease.
    */
   public async startKubeVirt(testbed: string, version: string): Promise<void> {
+    this.testbed = testbed;
     const crdDir = join(this.dir, 'kubevirt-crds');
     mkdirSync(crdDir);
     const stream = execFileSync(join(testbed, 'kubevirt-crds'), { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
@@ -208,6 +238,15 @@ export class TestCluster {
       `--kubeconfig=${join(this.dir, 'kubevirt-controller.kubeconfig')}`, '--listen=127.0.0.1', `--port=${await freePort()}`,
       `--prom-cert-file=${join(prom, 'tls.crt')}`, `--prom-key-file=${join(prom, 'tls.key')}`,
     ]);
+    // kube-controller-manager for what every cluster has: a `default` ServiceAccount per namespace (launcher pods run
+    // as it), garbage collection by owner and namespace deletion. No scheduler: the node stand-in binds its pods.
+    this.spawnLogged('kube-controller-manager', join(testbed, 'kube-controller-manager'), [
+      `--kubeconfig=${join(this.dir, 'kube-controller-manager.kubeconfig')}`, '--leader-elect=false', '--secure-port=0',
+      '--controllers=serviceaccount-controller,garbage-collector-controller,namespace-controller', '--use-service-account-credentials=false',
+    ]);
+    this.nodeStandIn = this.spawnLogged('node-stand-in', process.execPath, [
+      '--experimental-strip-types', '--no-warnings', join(__dirname, 'node-stand-in.ts'), join(this.dir, 'node-stand-in.kubeconfig'),
+    ]);
     this.watchdog();
     for (;;) {
       if (controller.exitCode !== null || Date.now() > deadline) throw new Error(`virt-controller did not take its lease; its log:\n${this.logTail('virt-controller')}`);
@@ -248,7 +287,15 @@ export class TestCluster {
     writeFileSync(join(this.dir, 'sa.pub'), publicKey.export({ type: 'spki', format: 'pem' }));
     writeFileSync(join(this.dir, 'sa.key'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
     writeFileSync(join(this.dir, 'tokens.csv'), `${this.adminToken},wukong-admin,1,"system:masters"\n${this.restrictedToken},${RESTRICTED_USER},2\n` +
-      `${this.kubevirtControllerToken},${KUBEVIRT_CONTROLLER_USER},3,"system:masters,system:serviceaccounts,system:serviceaccounts:kubevirt"\n`);
+      `${this.kubevirtControllerToken},${KUBEVIRT_CONTROLLER_USER},3,"system:masters,system:serviceaccounts,system:serviceaccounts:kubevirt"\n` +
+      `${this.nodeToken},${NODE_STAND_IN_USER},4,"system:masters,system:serviceaccounts,system:serviceaccounts:kubevirt"\n${this.controllerManagerToken},${CONTROLLER_MANAGER_USER},5,"system:masters"\n`);
+    // Every write of the node stand-in is recorded, so a test can prove it only writes what a node writes.
+    writeFileSync(join(this.dir, 'audit-policy.yaml'), stringify({
+      apiVersion: 'audit.k8s.io/v1',
+      kind: 'Policy',
+      omitStages: ['RequestReceived'],
+      rules: [{ level: 'Request', users: [NODE_STAND_IN_USER], verbs: ['create', 'update', 'patch', 'delete', 'deletecollection'] }, { level: 'None' }],
+    }));
     this.spawnLogged('kube-apiserver', join(assets, 'kube-apiserver'), [
       `--etcd-servers=http://127.0.0.1:${etcdClient}`, '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1',
       `--secure-port=${apiPort}`, `--cert-dir=${join(this.dir, 'certs')}`,
@@ -257,6 +304,7 @@ export class TestCluster {
       `--service-account-key-file=${join(this.dir, 'sa.pub')}`, `--service-account-signing-key-file=${join(this.dir, 'sa.key')}`,
       '--service-account-issuer=https://kubernetes.default.svc', `--token-auth-file=${join(this.dir, 'tokens.csv')}`,
       '--authorization-mode=RBAC', '--service-cluster-ip-range=10.96.0.0/16',
+      `--audit-policy-file=${join(this.dir, 'audit-policy.yaml')}`, `--audit-log-path=${this.auditLog}`,
     ]);
     this.watchdog();
     this.server = `https://127.0.0.1:${apiPort}`;
@@ -285,13 +333,21 @@ export class TestCluster {
   private writeKubeconfig(): void {
     const users = [{ name: ADMIN_CONTEXT, user: { token: this.adminToken } }, { name: RESTRICTED_CONTEXT, user: { token: this.restrictedToken } }];
     writeFileSync(join(this.dir, 'kubeconfig'), this.kubeconfigText(users, ADMIN_CONTEXT), { mode: 0o600 });
-    writeFileSync(join(this.dir, 'kubevirt-controller.kubeconfig'), this.kubeconfigText([{ name: 'kubevirt-controller', user: { token: this.kubevirtControllerToken } }], 'kubevirt-controller'), { mode: 0o600 });
+    for (const [name, token] of [['kubevirt-controller', this.kubevirtControllerToken], ['node-stand-in', this.nodeToken], ['kube-controller-manager', this.controllerManagerToken]]) {
+      writeFileSync(join(this.dir, `${name}.kubeconfig`), this.kubeconfigText([{ name, user: { token } }], name), { mode: 0o600 });
+    }
   }
 
   private kubeconfigText(users: Array<{ name: string; user: { token: string } }>, current: string): string {
     const cluster = { name: 'wukong-test', cluster: { 'server': this.server, 'insecure-skip-tls-verify': true } };
     const contexts = users.map(u => ({ name: u.name, context: { cluster: 'wukong-test', user: u.name } }));
     return JSON.stringify({ 'apiVersion': 'v1', 'kind': 'Config', 'clusters': [cluster], users, contexts, 'current-context': current }, null, 2);
+  }
+
+  /** What the API server says it is, e.g. `Kubernetes v1.34.4`. */
+  public async version(): Promise<string> {
+    const r = await rawRequest(this.kubeConfig(), 'GET', '/version');
+    return `Kubernetes ${JSON.parse(r.body).gitVersion}`;
   }
 
   /** A client configuration for the admin user. */
