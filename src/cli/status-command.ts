@@ -20,7 +20,8 @@ export async function statusCommand(args: ParsedArgs, io: Io): Promise<number> {
     return 1;
   }
   const { vm, vmi, nics } = status;
-  const conditions = [...vm.conditions, ...vmi?.conditions ?? []].filter(c => c.status === 'True').map(c => c.type);
+  // KubeVirt sets some conditions (Ready) on both the VM and its VMI: each type is named once.
+  const conditions = [...new Set([...vm.conditions, ...vmi?.conditions ?? []].filter(c => c.status === 'True').map(c => c.type))];
   if (args.flags.json) {
     io.out(JSON.stringify({ name, namespace, runStrategy: vm.runStrategy, phase: vmi?.phase ?? 'Stopped', conditions, nics }, null, 2));
     return 0;

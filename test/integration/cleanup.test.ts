@@ -1,14 +1,14 @@
 /** The test servers never outlive their owner: interrupted (SIGINT, SIGTERM) or killed outright (SIGKILL). */
-import { execFileSync, spawn } from 'child_process';
+import { spawn } from 'child_process';
 import { existsSync } from 'fs';
 import { join } from 'path';
-import { describeWithCluster } from './support/cluster';
+import { describeWithCluster, testCluster } from './support/cluster';
 import { TestCluster } from './support/test-cluster';
 
 const ROOT = join(__dirname, '..', '..');
 
 function startChild(): Promise<{ child: ReturnType<typeof spawn>; pids: number[]; dir: string }> {
-  const env = JSON.parse(execFileSync('bash', [join(ROOT, 'scripts', 'test-env.sh')], { encoding: 'utf8' }).trim().split('\n').pop()!);
+  const env = testCluster()!;
   const child = spawn(process.execPath, [require.resolve('ts-node/dist/bin.js'), '--transpile-only', join(__dirname, 'support', 'cluster-child.ts'),
     env.assets, env.cloudInit], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {

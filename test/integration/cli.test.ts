@@ -81,7 +81,7 @@ describeWithCluster('wukong plan --live / apply / status', () => {
     await settle(state, kc, 'default');
     const s = await run(['status', 'my-vm', '-n', 'default', ...k]);
     expect(s.code).toBe(0);
-    expect(s.stdout).toMatch(/^VirtualMachine default\/my-vm: runStrategy Always, Running/);
+    expect(s.stdout).toMatch(/^VirtualMachine default\/my-vm: runStrategy Always, Running, Ready\n/);
     // No guest agent in the test bed: no guest addresses or names yet.
     expect(s.stdout).toMatch(/eth0\s+[0-9a-f:]{17}\s+-\s+-\s+attached\s+plugged; no guest agent report/);
   });

@@ -14,17 +14,16 @@
  */
 import { execFileSync, spawnSync } from 'child_process';
 import { randomBytes } from 'crypto';
-import { readFileSync } from 'fs';
 import { join } from 'path';
 import * as fc from 'fast-check';
-import { describeWithCluster } from './support/cluster';
+import { describeWithCluster, testCluster } from './support/cluster';
 import { exampleObjects } from './support/examples';
+import { CNI_PLUGINS_VERSION } from './support/test-cluster';
 import { renderVm } from '../../src/model';
 import { validSpecArb } from '../model/fuzz-arbitraries';
 import { Manifest } from '../support/manifests';
 
-const ROOT = join(__dirname, '..', '..');
-const CNI_VERSION = /^CNI_PLUGINS_VERSION=(\S+)$/m.exec(readFileSync(join(ROOT, 'testbed', 'versions.env'), 'utf8'))![1];
+const CNI_VERSION = CNI_PLUGINS_VERSION;
 const EXECUTED = new Set(['bridge']);
 /** Parsed by the plugin's own config loader, not run. */
 const PARSED = new Set(['ovs']);
@@ -69,8 +68,7 @@ const configs = nads.map(n => ({ name: `${n.metadata.namespace}/${n.metadata.nam
 
 describeWithCluster(`the examples' NADs through the real CNI plugins (containernetworking/plugins ${CNI_VERSION})`, () => {
   beforeAll(() => {
-    const env = JSON.parse(execFileSync('bash', [join(ROOT, 'scripts', 'test-env.sh')], { encoding: 'utf8' }).trim().split('\n').pop()!);
-    CNI_PATH = join(env.testbed, 'cni');
+    CNI_PATH = join(testCluster()!.testbed, 'cni');
     process.stdout.write(`[cni] plugins ${CNI_VERSION} from ${CNI_PATH}; kernel ${execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim()}\n`);
     if (process.getuid?.() !== 0) throw new Error('the CNI suite creates network namespaces: run it as root (CI does)');
   });

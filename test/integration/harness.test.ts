@@ -4,10 +4,8 @@ import { join } from 'path';
 import { CoreV1Api, VersionApi } from '@kubernetes/client-node';
 import { parse, parseAllDocuments } from 'yaml';
 import { describeWithCluster, kubeConfigFor, testCluster } from './support/cluster';
-import { RESTRICTED_CONTEXT } from './support/test-cluster';
+import { KUBERNETES_VERSION, RESTRICTED_CONTEXT } from './support/test-cluster';
 
-/** The Kubernetes version testbed/versions.env pins (KUBEBUILDER_ASSETS, when set, brings its own). */
-const PINNED = /^KUBERNETES_VERSION=(\S+)$/m.exec(readFileSync(`${__dirname}/../../testbed/versions.env`, 'utf8'))![1];
 
 describeWithCluster('the test API server', () => {
   const state = testCluster()!;
@@ -16,7 +14,7 @@ describeWithCluster('the test API server', () => {
     expect(state.server).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     const version = await kubeConfigFor(state).makeApiClient(VersionApi).getCode();
     process.stdout.write(`[harness] kube-apiserver ${version.gitVersion} (${version.goVersion})\n`);
-    expect(version.gitVersion).toBe(process.env.KUBEBUILDER_ASSETS ? version.gitVersion : PINNED);
+    expect(version.gitVersion).toBe(process.env.KUBEBUILDER_ASSETS ? version.gitVersion : KUBERNETES_VERSION);
     for (const pid of state.pids) expect(() => process.kill(pid, 0)).not.toThrow();
   });
 

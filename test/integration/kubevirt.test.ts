@@ -7,7 +7,7 @@ import { KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
 import * as fc from 'fast-check';
 import { describeWithCluster, kubeConfigFor, testCluster } from './support/cluster';
 import { exampleObjects } from './support/examples';
-import { controllerLogs, namespaceDiagnostics, restartVm, waitFor } from './support/kubevirt';
+import { controllerLogs, namespaceDiagnostics, restartVm, settle, waitFor } from './support/kubevirt';
 import { NODE_NAME } from './support/node-stand-in';
 import { ensureNamespace, ensureNamespaces } from './support/objects';
 import { KUBEVIRT_VERSION } from './support/test-cluster';
@@ -171,5 +171,18 @@ describeWithCluster(`KubeVirt ${KUBEVIRT_VERSION}'s own controller and admission
     const vmi = await cluster.get(vmiRef(NS, 'web'));
     expect(vmi.spec.domain.devices.interfaces.find((i: any) => i.name === 'data')).toMatchObject({ sriov: {} });
     await waitFor('RestartRequired to clear', async () => ((await cluster.get(vmRef(NS, 'web'))).status?.conditions ?? []).some((c: any) => c.type === 'RestartRequired') ? undefined : true, diagnostics);
+  });
+
+  it('keeps an added macvtap NIC out of the running VMI without RestartRequired, so Wukong\'s plan is what says restart (virt-controller hot-plugs only bridge and SR-IOV: pkg/network/controllers/vm.go)', async () => {
+    const networks = [nic('mgmt', 10, { ipConfig: { address: '10.10.0.5/24', gateway: '10.10.0.1' } }), nic('data', 20, { type: 'sriov', resourceName: 'intel.com/sriov_vfio' }),
+      nic('backup', 40), nic('tap', 50, { type: 'macvlan', master: 'eth9' })];
+    const result = await applyVm(cluster, spec('web', networks), { allowRestart: true, pollMs: 200, timeoutSeconds: 60 });
+    expect(result.plan.entries.find(e => e.name === 'tap')).toMatchObject({ action: 'restart-required', applies: true });
+    await settle(state, kc, NS);
+    const vmi = await cluster.get(vmiRef(NS, 'web'));
+    expect(vmi.spec.domain.devices.interfaces.map((i: any) => i.name)).toEqual(['default', 'mgmt', 'data', 'backup']);
+    // And KubeVirt says nothing: no RestartRequired. The NIC waits silently for a restart, which only Wukong's plan tells.
+    const vm = await cluster.get(vmRef(NS, 'web'));
+    expect((vm.status?.conditions ?? []).filter((c: any) => c.type === 'RestartRequired')).toEqual([]);
   });
 });

@@ -5,7 +5,6 @@
  * v1.6, the four reserved hot-plug ports of v1.5) are planner rules, unit-tested in test/model/planner.test.ts: the test
  * bed runs one KubeVirt tag.
  */
-import { execFileSync } from 'child_process';
 import { join } from 'path';
 import { describeWithCluster, kubeConfigFor, testCluster } from './support/cluster';
 import { namespaceDiagnostics, settle, waitFor } from './support/kubevirt';
@@ -56,7 +55,7 @@ describeWithCluster('a cluster without Multus (no NetworkAttachmentDefinition CR
   let bare: TestCluster;
   let cluster: Cluster;
   beforeAll(async () => {
-    const env = JSON.parse(execFileSync('bash', [join(ROOT, 'scripts', 'test-env.sh')], { encoding: 'utf8' }).trim().split('\n').pop()!);
+    const env = testCluster()!;
     bare = await TestCluster.start(env.assets, [join(ROOT, 'crds')], env.cloudInit, ['k8s.cni.cncf.io_network-attachment-definitions.yaml']);
     cluster = Cluster.connect({ kubeconfigPath: bare.state.kubeconfig });
     await ensureNamespace(bare.kubeConfig(), 'nomultus');

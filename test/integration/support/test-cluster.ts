@@ -27,12 +27,15 @@ export interface ClusterState {
   readonly nodeStandInPid: number;
   /** The test bed's binaries (testbed/build.sh), once KubeVirt runs. */
   readonly testbed: string;
+  /** The folder kube-apiserver and etcd came from (the test bed's, or KUBEBUILDER_ASSETS). */
+  readonly assets: string;
 }
 
 /** The test bed's pins (testbed/versions.env). */
 const PINS = Object.fromEntries([...readFileSync(join(__dirname, '..', '..', '..', 'testbed', 'versions.env'), 'utf8').matchAll(/^(\w+)=(\S+)$/gm)].map(m => [m[1], m[2]]));
 export const KUBEVIRT_VERSION: string = PINS.KUBEVIRT_VERSION;
 export const CNI_PLUGINS_VERSION: string = PINS.CNI_PLUGINS_VERSION;
+export const KUBERNETES_VERSION: string = PINS.KUBERNETES_VERSION;
 /** crds/ files that KubeVirt's own generated CRDs replace in the test bed. */
 export const KUBEVIRT_CRD_FILES = ['kubevirt.io_virtualmachines.yaml', 'kubevirt.io_virtualmachineinstances.yaml'];
 
@@ -128,6 +131,7 @@ export class TestCluster {
   private readonly nodeToken = randomToken();
   private nodeStandIn?: ChildProcess;
   private testbed = '';
+  private assets = '';
   private readonly controllerManagerToken = randomToken();
   private readonly onSignal: (signal: NodeJS.Signals) => void;
   private readonly onExit: () => void;
@@ -158,6 +162,7 @@ export class TestCluster {
       cloudInit: this.cloudInit,
       nodeStandInPid: this.nodeStandIn?.pid ?? 0,
       testbed: this.testbed,
+      assets: this.assets,
     };
   }
 
@@ -274,6 +279,7 @@ export class TestCluster {
   }
 
   private async boot(assets: string): Promise<void> {
+    this.assets = assets;
     process.on('exit', this.onExit);
     process.once('SIGINT', this.onSignal);
     process.once('SIGTERM', this.onSignal);
