@@ -89,4 +89,11 @@ describeWithCluster('the node stand-in', () => {
     expect(notANodeWrite(as('patch', 'pods', [{ op: 'add', path: '/metadata/labels/x', value: 'y' }]))).toMatch(/labels/);
     expect(notANodeWrite(as('patch', 'virtualmachineinstances', [{ op: 'replace', path: '/status/phase', value: 'Running' }]))).toBeUndefined();
   });
+
+  it('hit no error of its own: every line of its log is a duty carried out (conflicts and vanished objects are retried, as a node agent does)', () => {
+    const lines = readFileSync(join(state.dir, 'node-stand-in.log'), 'utf8').split('\n').filter(Boolean);
+    expect(lines.filter(l => /^\S+Z (scheduler|kubelet|multus-dynamic-networks|virt-handler):/.test(l)).length).toBeGreaterThan(5);
+    const errors = lines.filter(l => !/^\S+Z ((scheduler|kubelet|multus-dynamic-networks|virt-handler):|node stand-in )/.test(l));
+    expect(errors.filter(l => !/"code":404|NotFound/.test(l))).toEqual([]);
+  });
 });

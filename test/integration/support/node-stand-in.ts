@@ -63,8 +63,11 @@ export class NodeStandIn {
         try {
           await duty();
         } catch (e) {
-          // Conflicts are retried next pass, as every node agent does; anything else is logged.
-          if ((e as { code?: number }).code !== 409) process.stderr.write(`${now()} ${String((e as { body?: string }).body ?? (e as Error).stack ?? e)}\n`);
+          // Conflicts are retried next pass, as every node agent does; anything else is logged. A JSON patch whose
+          // resourceVersion `test` failed is a conflict too: the server answers it with a bare 422.
+          const { code, body } = e as { code?: number; body?: unknown };
+          const staleTest = code === 422 && /"message":"the server rejected our request due to an error in our request","reason":"Invalid","details":\{\}/.test(String(body));
+          if (code !== 409 && !staleTest) process.stderr.write(`${now()} ${String((e as { body?: string }).body ?? (e as Error).stack ?? e)}\n`);
         }
       }
       await sleep(stepMs);
@@ -261,8 +264,9 @@ export class NodeStandIn {
 
   /**
    * virt-handler with virt-launcher and libvirt, for VMIs virt-controller handed to this node (phase Scheduled):
-   * - the domain starts with every interface of the VMI spec that is not absent, and the VMI goes Running
-   *   (kubevirt pkg/virt-handler/vm.go, updateVMIStatusFromDomain);
+   * - the domain starts with every interface of the VMI spec that is not absent and has its pod interface (the pod
+   *   network, or one Multus reports), and the VMI goes Running (kubevirt pkg/virt-handler/vm.go,
+   *   updateVMIStatusFromDomain);
    * - an interface virt-controller added to the VMI spec is attached once Multus reports its pod interface
    *   (`multus-status`), bridge binding only: SR-IOV is plugged by a migration; an interface marked absent is
    *   detached (pkg/virt-handler/vm.go, hotplug/unplug of network interfaces; pkg/network/setup/netstat.go);
@@ -282,11 +286,14 @@ export class NodeStandIn {
       const spec: Json[] = vmi.spec.domain?.devices?.interfaces ?? [];
       const previous: Json[] = vmi.status.interfaces ?? [];
       const has = (st: Json | undefined, source: string) => !!st && String(st.infoSource ?? '').split(', ').includes(source);
+      const podNetwork = (vmi.spec.networks ?? []).find((n: Json) => n.pod)?.name;
+      // A Multus interface goes into the domain once its pod interface exists (Multus reports it): at start, every one;
+      // later, bridge ones only (SR-IOV waits for a migration).
       const domain = spec.filter(i => {
         const st = previous.find(s => s.name === i.name);
-        if (phase === 'Scheduled') return i.state !== 'absent';
         if (i.state === 'absent') return false;
-        return has(st, 'domain') || (i.bridge !== undefined && has(st, 'multus-status'));
+        if (has(st, 'domain') || i.name === podNetwork) return true;
+        return has(st, 'multus-status') && (phase === 'Scheduled' || i.bridge !== undefined);
       });
       const status: Json[] = domain.map(i => {
         const st = previous.find(s => s.name === i.name) ?? {};
@@ -299,8 +306,7 @@ export class NodeStandIn {
           status.push({ ...rest, infoSource: 'multus-status' });
         }
       }
-      const primary = (vmi.spec.networks ?? []).find((n: Json) => n.pod)?.name;
-      status.sort((a, b) => Number(b.name === primary) - Number(a.name === primary));
+      status.sort((a, b) => Number(b.name === podNetwork) - Number(a.name === podNetwork));
       if (phase === 'Running' && JSON.stringify(status) === JSON.stringify(previous)) continue;
       say(`virt-handler: VMI ${vmi.metadata.namespace}/${vmi.metadata.name} ${phase === 'Scheduled' ? 'started' : 'running'}, domain interfaces ${domain.map(i => i.name).join(' ')}`);
       await this.custom.patchNamespacedCustomObject({
