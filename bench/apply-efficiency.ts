@@ -5,18 +5,16 @@
  * creation and Secret update so both make the same change. A loopback proxy in front of the server records what each
  * sends. Fresh VM pairs per repeat; the test bed's KubeVirt (virt-controller, admission, the node stand-in) runs the VMs.
  */
-import { join } from 'path';
 import { performance } from 'perf_hooks';
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { LastApplied, NetworkConfig, renderVm } from '../src';
-import { ROOT } from './build';
 import { plannerNics } from './planner';
 import { median, ratio } from './stats';
 import { Cluster, applyVm, vmRef, vmiRef } from '../src/kube';
 import { FaultProxy, RecordedRequest } from '../test/integration/support/fault-proxy';
 import { settle } from '../test/integration/support/kubevirt';
 import { ensureNamespace } from '../test/integration/support/objects';
-import { KUBEVIRT_CRD_FILES, KUBEVIRT_VERSION, TestCluster } from '../test/integration/support/test-cluster';
+import { KUBEVIRT_VERSION, TestCluster } from '../test/integration/support/test-cluster';
 
 const NS = 'bench-apply';
 const LIVE_NICS = 8;
@@ -174,10 +172,9 @@ export interface TestEnv {
 
 export async function benchApply(env: TestEnv, repeats: number, log: (line: string) => void): Promise<ApplyReport> {
   const started = performance.now();
-  const cluster = await TestCluster.start(env.assets!, [join(ROOT, 'crds')], env.cloudInit!, KUBEVIRT_CRD_FILES);
+  const cluster = await TestCluster.startBed({ assets: env.assets!, testbed: env.testbed!, cloudInit: env.cloudInit! });
   let proxy: FaultProxy | undefined;
   try {
-    await cluster.startKubeVirt(env.testbed!, KUBEVIRT_VERSION);
     log(`test API server and KubeVirt ${KUBEVIRT_VERSION} up in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     const kc = cluster.kubeConfig();
     const direct = new Cluster(kc);

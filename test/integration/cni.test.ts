@@ -23,7 +23,6 @@ import { renderVm } from '../../src/model';
 import { validSpecArb } from '../model/fuzz-arbitraries';
 import { Manifest } from '../support/manifests';
 
-const CNI_VERSION = CNI_PLUGINS_VERSION;
 const EXECUTED = new Set(['bridge']);
 /** Parsed by the plugin's own config loader, not run. */
 const PARSED = new Set(['ovs']);
@@ -66,10 +65,10 @@ const fuzzNads = fc.sample(validSpecArb({ inline: true }), { seed: FUZZ_SEED, nu
 const nads = [...exampleObjects().filter(o => o.kind === 'NetworkAttachmentDefinition'), ...fuzzNads];
 const configs = nads.map(n => ({ name: `${n.metadata.namespace}/${n.metadata.name}`, config: JSON.parse((n as Manifest).spec.config) }));
 
-describeWithCluster(`the examples' NADs through the real CNI plugins (containernetworking/plugins ${CNI_VERSION})`, () => {
+describeWithCluster(`the examples' NADs through the real CNI plugins (containernetworking/plugins ${CNI_PLUGINS_VERSION})`, () => {
   beforeAll(() => {
     CNI_PATH = join(testCluster()!.testbed, 'cni');
-    process.stdout.write(`[cni] plugins ${CNI_VERSION} from ${CNI_PATH}; kernel ${execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim()}\n`);
+    process.stdout.write(`[cni] plugins ${CNI_PLUGINS_VERSION} from ${CNI_PATH}; kernel ${execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim()}\n`);
     if (process.getuid?.() !== 0) throw new Error('the CNI suite creates network namespaces: run it as root (CI does)');
   });
 

@@ -6,7 +6,7 @@ import { execFileSync } from 'child_process';
 import { writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { CNI_PLUGINS_VERSION, KUBEVIRT_CRD_FILES, KUBEVIRT_VERSION, TestCluster } from './support/test-cluster';
+import { CNI_PLUGINS_VERSION, KUBEVIRT_VERSION, TestCluster } from './support/test-cluster';
 
 const ROOT = join(__dirname, '..', '..');
 export const STATE_ENV = 'WUKONG_TEST_CLUSTER_STATE';
@@ -22,14 +22,7 @@ export default async function globalSetup(): Promise<void> {
     process.stderr.write(`\n*** INTEGRATION SUITES SKIPPED: ${env.unavailable} ***\n\n`);
     writeFileSync(stateFile, JSON.stringify({ unavailable: env.unavailable }));
   } else {
-    // KubeVirt's CRDs come from KubeVirt's code (startKubeVirt), not from crds/, which `cdk8s import` reads.
-    const cluster = await TestCluster.start(env.assets, [join(ROOT, 'crds')], env.cloudInit, KUBEVIRT_CRD_FILES);
-    try {
-      await cluster.startKubeVirt(env.testbed, KUBEVIRT_VERSION);
-    } catch (e) {
-      cluster.stop();
-      throw e;
-    }
+    const cluster = await TestCluster.startBed(env);
     process.stderr.write(`\ntest cluster: ${await cluster.version()}, KubeVirt ${KUBEVIRT_VERSION} (virt-controller, admission webhooks, CRDs), ` +
       `kube-controller-manager, node stand-in; CNI plugins ${CNI_PLUGINS_VERSION}\n`);
     (globalThis as any).__WUKONG_TEST_CLUSTER__ = cluster;

@@ -25,9 +25,12 @@ interface AuditEvent {
   readonly responseStatus?: { code?: number };
 }
 
+/** `verb resource[/subresource]` of an audited request. */
+const writeKind = (e: AuditEvent) => `${e.verb} ${e.objectRef?.resource}${e.objectRef?.subresource ? `/${e.objectRef.subresource}` : ''}`;
+
 /** Why an audited write is not a node's, or undefined when it is. */
 function notANodeWrite(e: AuditEvent): string | undefined {
-  const what = `${e.verb} ${e.objectRef?.resource}${e.objectRef?.subresource ? `/${e.objectRef.subresource}` : ''}`;
+  const what = writeKind(e);
   const ops: any[] = Array.isArray(e.requestObject) ? e.requestObject : [];
   const paths = ops.filter(o => o.op !== 'test').map(o => o.path as string);
   switch (what) {
@@ -71,7 +74,7 @@ describeWithCluster('the node stand-in', () => {
   it('wrote only what a node writes: no VM, no VMI spec, no VM or VMI condition (the API server\'s audit log)', () => {
     const events: AuditEvent[] = readFileSync(join(state.dir, 'audit.log'), 'utf8').split('\n').filter(Boolean).map(l => JSON.parse(l));
     const mine = events.filter(e => e.user.username === NODE_STAND_IN_USER);
-    const kinds = new Set(mine.map(e => `${e.verb} ${e.objectRef?.resource}${e.objectRef?.subresource ? `/${e.objectRef.subresource}` : ''}`));
+    const kinds = new Set(mine.map(writeKind));
     // Each duty was exercised.
     for (const duty of ['create pods/binding', 'patch pods/status', 'patch pods', 'delete pods', 'patch virtualmachineinstances', 'patch nodes/status']) {
       expect([...kinds]).toContain(duty);

@@ -106,6 +106,21 @@ export class TestCluster {
     return cluster;
   }
 
+  /**
+   * The whole test bed: the server with the shipped CRDs (KubeVirt's own replacing crds/ KubeVirt ones, which
+   * `cdk8s import` reads), then KubeVirt, kube-controller-manager and the node stand-in (`startKubeVirt`).
+   */
+  public static async startBed(env: { assets: string; testbed: string; cloudInit: string }): Promise<TestCluster> {
+    const cluster = await TestCluster.start(env.assets, [join(__dirname, '..', '..', '..', 'crds')], env.cloudInit, KUBEVIRT_CRD_FILES);
+    try {
+      await cluster.startKubeVirt(env.testbed, KUBEVIRT_VERSION);
+    } catch (e) {
+      cluster.stop();
+      throw e;
+    }
+    return cluster;
+  }
+
   /** PIDs of `pids` still alive after up to `timeoutMs`. */
   public static async survivors(pids: number[], timeoutMs = 10_000): Promise<number[]> {
     const alive = () => pids.filter(pid => {
