@@ -25,8 +25,11 @@ export function clusterFrom(args: ParsedArgs): Cluster {
 /** The plan as a table: one row per NIC or object, then the warnings. */
 export function printPlan(io: Io, title: string, plan: Plan): void {
   io.out(`${title}  (KubeVirt ${formatKubeVirtVersion(plan.kubevirtVersion)}, ${plan.kubevirtVersionSource}; VM ${plan.running ? 'running' : 'stopped'})`);
-  const rows = plan.entries.map(e => [e.subject === 'nic' ? `nic ${e.name}` : `${e.subject} ${e.name}`, e.action, e.applies ? '' : 'no', e.reason]);
-  for (const line of table(['NIC/OBJECT', 'ACTION', 'APPLIED', 'REASON'], rows)) io.out(`  ${line}`);
+  const rows = plan.entries.map(e => [e.subject === 'nic' ? `nic ${e.name}` : `${e.subject} ${e.name}`, e.action, e.applies ? '' : 'no', e.addressing?.summary ?? '', e.reason]);
+  for (const line of table(['NIC/OBJECT', 'ACTION', 'APPLIED', 'GUEST ADDRESS', 'REASON'], rows)) io.out(`  ${line}`);
+  for (const e of plan.entries) {
+    if (e.addressing?.when === 'live' && e.addressing.nextBoot.length) io.out(`  ${e.name}: live ${e.addressing.live.join(', ')}; at the next boot ${e.addressing.nextBoot.join(', ')}`);
+  }
   for (const w of [...plan.warnings, ...plan.entries.flatMap(e => e.warnings.map(x => `${e.name}: ${x}`))]) io.out(`  warning: ${w}`);
   if (plan.rejected) io.out('  → rejected: nothing would be applied');
   else if (plan.restartRequired) io.out('  → a restart is needed for some changes; `wukong apply --allow-restart` applies them to the template');

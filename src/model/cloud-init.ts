@@ -1,6 +1,7 @@
 /**
  * cloud-init network-config v2 for the guest, every NIC matched by its pinned MAC
- * (https://cloudinit.readthedocs.io/en/latest/reference/network-config-format-v2.html).
+ * (https://cloudinit.readthedocs.io/en/latest/reference/network-config-format-v2.html). Only NICs that never leave a
+ * running guest are renamed (`set-name`); see canLeaveRunningGuest.
  *
  * Choices forced by cloud-init's own renderers (checked with `cloud-init devel net-convert`, 22.4.2):
  * - The IPv6 default route is written as `gateway6`: a `::/0` route comes out as `::/64` from the eni and sysconfig
@@ -11,6 +12,7 @@
  *   base-60 number and a NIC called `on` is a boolean.
  */
 import { Document, Scalar, YAMLMap } from 'yaml';
+import { canLeaveRunningGuest } from './addressing';
 import { Cidr } from './ip';
 import { ResolvedNic, ResolvedVm } from './resolved';
 
@@ -37,7 +39,8 @@ function staticAddresses(nic: ResolvedNic): Cidr[] {
 }
 
 function ethernet(nic: ResolvedNic): Record<string, unknown> {
-  const e: Record<string, unknown> = { 'match': { macaddress: nic.mac }, 'set-name': nic.name };
+  const e: Record<string, unknown> = { match: { macaddress: nic.mac } };
+  if (!canLeaveRunningGuest(nic)) e['set-name'] = nic.name;
   if (nic.mtu !== undefined) e.mtu = nic.mtu;
   if (usesDhcp4(nic)) {
     e.dhcp4 = true;

@@ -113,7 +113,7 @@ export function kubeOvnCniConfig(o: KubeOvnCniOptions): Record<string, unknown> 
 
 /** Static IPAM holding one address and its routes (the seed operator's way of fixing an IP in a NAD). */
 export function staticIpam(address: string, routes: Array<{ dst: string; gw: string }>): Record<string, unknown> {
-  return { type: 'static', addresses: [{ address }], routes };
+  return routes.length ? { type: 'static', addresses: [{ address }], routes } : { type: 'static', addresses: [{ address }] };
 }
 
 /** Device-plugin resource of a macvtap lower device (macvtap-cni device plugin). */

@@ -10,6 +10,7 @@ export * from './hotplug-budget';
 export * from './resolved';
 export * from './resolve';
 export * from './resolve-nic';
+export * from './addressing';
 export * from './cloud-init';
 export * from './vm-spec';
 export * from './manifests';

@@ -1,4 +1,5 @@
 /** The result of planning a change to a VM: one entry per NIC and per owned object, in the order it is applied. */
+import { NicAddressing } from './addressing';
 import { KubeVirtVersion } from './kubevirt-version';
 
 export type PlanAction =
@@ -36,6 +37,8 @@ export interface PlanEntry {
   /** Will `apply` carry it out (with the options the plan was made for)? */
   readonly applies: boolean;
   readonly warnings: string[];
+  /** For a NIC that stays or arrives: how the guest gets its address, and when. */
+  readonly addressing?: NicAddressing;
 }
 
 export interface Plan {

@@ -3,6 +3,7 @@
  * can do it live. Every rule follows kubevirt-hotplug.md (sections cited as §n) and seed 000 (primary protection, NAD
  * lifecycle). Pure: the live objects are passed in.
  */
+import { NicAddressing, nicAddressing } from './addressing';
 import { RESOURCE_NAME_ANNOTATION } from './cni-config';
 import { OTHER_PCI_DEVICES, hotplugPortBudget, quantityToBytes } from './hotplug-budget';
 import { KubeVirtVersion, NEWEST_DOCUMENTED_KUBEVIRT, atLeast, formatKubeVirtVersion } from './kubevirt-version';
@@ -168,9 +169,12 @@ function planChangedNic(ctx: Ctx, nic: ResolvedNic, live: LiveNic): void {
   }
   const [from, to] = [networkOf(live.network), networkOf(wantNet)];
   const nadChange = nic.nad?.owner === 'vm' ? nadDiff(ctx, nic) : undefined;
+  // Static IPAM is read only when the pod interface is attached (a restart or migration), and it carries the address
+  // the network data gives the guest anyway: a change of it alone never needs a restart.
+  const ipamOnly = nadChange !== undefined && nadChange.every(c => c.startsWith('ipam '));
   const ovn = kubeOvnDiff(ctx, nic);
-  if (!ctx.running && (changes.length || from !== to || nadChange || ovn)) {
-    const what = [...changes, ...(from !== to ? [`network ${from} → ${to}`] : []), ...(nadChange ? [`NAD ${nadChange}`] : []), ...(ovn ? [`Kube-OVN ${ovn}`] : [])];
+  if (!ctx.running && (changes.length || from !== to || (nadChange && !ipamOnly) || ovn)) {
+    const what = [...changes, ...(from !== to ? [`network ${from} → ${to}`] : []), ...(nadChange && !ipamOnly ? [`NAD ${nadChange.join(', ')}`] : []), ...(ovn ? [`Kube-OVN ${ovn}`] : [])];
     entry(ctx, 'nic', nic.name, 'vm-update', `${what.join(', ')}: the VM is not running, so the template change applies when it starts`);
     return;
   }
@@ -188,18 +192,21 @@ function planChangedNic(ctx: Ctx, nic: ResolvedNic, live: LiveNic): void {
     }
     return;
   }
-  if (nadChange) {
-    entry(ctx, 'nic', nic.name, 'restart-required', `its NAD's CNI config changes (${nadChange}); an attached interface keeps the old config until it is attached again at a restart`);
+  if (nadChange && !ipamOnly) {
+    entry(ctx, 'nic', nic.name, 'restart-required', `its NAD's CNI config changes (${nadChange.join(', ')}); an attached interface keeps the old config until it is attached again at a restart`);
     return;
   }
   if (ovn) {
     entry(ctx, 'nic', nic.name, 'restart-required', `Kube-OVN fixed ${ovn} changes; Kube-OVN assigns it when the pod is created, so it takes a restart`);
     return;
   }
-  entry(ctx, 'nic', nic.name, 'unchanged', 'no change');
+  entry(ctx, 'nic', nic.name, 'unchanged', ipamOnly
+    ? 'only its NAD\'s static IPAM changes, which KubeVirt\'s DHCP serves from the next attach (restart or migration) on; the guest keeps the address of its network data'
+    : 'no change');
 }
 
-function nadDiff(ctx: Ctx, nic: ResolvedNic): string | undefined {
+/** The changed keys of a NIC's own NAD config, each as `key old → new`. */
+function nadDiff(ctx: Ctx, nic: ResolvedNic): string[] | undefined {
   const want = ctx.desired.nads.find(n => n.metadata.name === nic.nad!.name);
   const have = ctx.current?.nads.find(n => n.metadata.name === nic.nad!.name);
   if (!want || !have) return undefined;
@@ -207,9 +214,9 @@ function nadDiff(ctx: Ctx, nic: ResolvedNic): string | undefined {
   try {
     const [x, y] = [JSON.parse(have.spec.config), JSON.parse(want.spec.config)];
     const keys = [...new Set([...Object.keys(x), ...Object.keys(y)])].filter(k => k !== 'name' && JSON.stringify(x[k]) !== JSON.stringify(y[k]));
-    return keys.map(k => `${k} ${JSON.stringify(x[k]) ?? 'unset'} → ${JSON.stringify(y[k]) ?? 'unset'}`).join(', ');
+    return keys.map(k => `${k} ${JSON.stringify(x[k]) ?? 'unset'} → ${JSON.stringify(y[k]) ?? 'unset'}`);
   } catch {
-    return 'config';
+    return ['config'];
   }
 }
 
@@ -427,6 +434,7 @@ export function planVm(input: PlanInput): Plan {
   if (manage && current) planOwnedObjects(ctx, 'after');
 
   followNics(ctx);
+  addressNics(ctx);
   const rejected = ctx.entries.some(e => e.action === 'rejected');
   const start = vmi?.running && vmi.uid ? { uid: vmi.uid, interfaces: vmiInterfaces(ctx).atStart } : undefined;
   return {
@@ -455,6 +463,24 @@ function followNics(ctx: Ctx): void {
       const m = e as { applies: boolean; reason: string };
       m.applies = false;
       m.reason = `${e.reason}; waits with NIC ${nic!.name}, whose change is not applied`;
+    }
+  }
+}
+
+/**
+ * Says per NIC how the guest gets its address and when, and warns before a hot-plug whose address will not be live.
+ */
+function addressNics(ctx: Ctx): void {
+  const { desired } = ctx.input;
+  for (const e of ctx.entries) {
+    const nic = e.subject === 'nic' ? desired.nics.find(n => n.name === e.name) : undefined;
+    if (!nic || e.action === 'rejected' || e.action === 'skipped' || e.action === 'unplug') continue;
+    const hotplug = ctx.running && (e.action === 'hotplug' || e.action === 'hotplug-via-migration');
+    const addressing = nicAddressing(nic, desired.userData, hotplug);
+    const m = e as { addressing?: NicAddressing };
+    m.addressing = addressing;
+    if (hotplug && addressing.when === 'next-boot') {
+      e.warnings.push(`its address reaches the guest only at the next boot (${addressing.summary.replace(/^at the next boot: /, '')})${addressing.fix ? `; to have it live, ${addressing.fix}` : ''}`);
     }
   }
 }

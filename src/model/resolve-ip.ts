@@ -14,6 +14,11 @@ export interface IpContext {
   readonly primary: boolean;
   readonly metric: number;
   readonly issues: IssueCollector;
+  /**
+   * The NIC can carry its IPv4 address as static IPAM in a NAD of its own (bridge or ovs, no `nadName`), so a static
+   * address defaults to delivery `both`. @default false
+   */
+  readonly ownIpam?: boolean;
 }
 
 function parseAddresses(cfg: IpConfig, path: string, issues: IssueCollector): Cidr[] {
@@ -114,7 +119,12 @@ export function resolveIpConfig(cfg: IpConfig | undefined, ctx: IpContext): Reso
   if (!ctx.primary && (gateway4 || gateway6)) {
     ctx.issues.warn(`${path}.gateway`, 'is not installed as a default route because this NIC is not the primary one; add a Route via it, or mark the NIC primary');
   }
-  return { mode, delivery: c.delivery ?? 'network-data', addresses, gateway4, gateway6, dnsServers, searchDomains };
+  // A /32 gives the pod interface no route at all, and KubeVirt's bridge binding then fails the NIC ("no gateway address
+  // found in routes", pkg/network/setup/netpod/discoverbridge.go): such an address stays in the network data only.
+  const firstV4 = addresses.find(a => a.family === 4);
+  const liveByDefault = ctx.ownIpam === true && mode === 'static' && firstV4 !== undefined && firstV4.prefix < 32;
+  const delivery = c.delivery ?? (liveByDefault ? 'both' : 'network-data');
+  return { mode, delivery, addresses, gateway4, gateway6, dnsServers, searchDomains };
 }
 
 function isDefaultRoute(cidr: Cidr): boolean {

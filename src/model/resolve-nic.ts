@@ -10,7 +10,7 @@ import {
   KUBEVIRT_IFACE_NAME, defaultNadName, dns1123LabelProblem, kubeOvnProvider, linuxIfnameProblem, parseNadRef,
 } from './names';
 import { IpContext, resolveIpConfig, resolveRoutes } from './resolve-ip';
-import { Binding, ResolvedIp, ResolvedNad, ResolvedNic, ResolvedSubnet } from './resolved';
+import { Binding, ResolvedIp, ResolvedNad, ResolvedNic, ResolvedRoute, ResolvedSubnet } from './resolved';
 import { DEFAULT_MACVLAN_MASTER, NetworkConfig, NetworkType } from './types';
 
 const RESOURCE_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?\/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
@@ -113,17 +113,17 @@ function macvlanLowerDevice(n: NetworkConfig, path: string, issues: IssueCollect
 }
 
 /** The CNI config a NIC's own NAD gets; also used by MultiNic for its shared NADs. */
-export function nicCniConfig(n: NetworkConfig, nadName: string, namespace: string, ip: ResolvedIp | undefined, path: string, issues: IssueCollector) {
+export function nicCniConfig(n: NetworkConfig, nadName: string, namespace: string, ipam: Record<string, unknown> | undefined, path: string, issues: IssueCollector) {
   const type = n.type ?? 'bridge';
   const common = { name: nadName, cniVersion: n.cniVersion };
   let resourceName = n.resourceName;
   let config: Record<string, unknown>;
   switch (type) {
     case 'bridge':
-      config = bridgeCniConfig({ ...common, bridge: bridgeName(n, path, issues), vlan: n.vlanId, mtu: n.mtu, ipam: cniIpam(ip) });
+      config = bridgeCniConfig({ ...common, bridge: bridgeName(n, path, issues), vlan: n.vlanId, mtu: n.mtu, ipam });
       break;
     case 'ovs':
-      config = ovsCniConfig({ ...common, bridge: bridgeName(n, path, issues), vlan: n.vlanId, mtu: n.mtu, ipam: cniIpam(ip) });
+      config = ovsCniConfig({ ...common, bridge: bridgeName(n, path, issues), vlan: n.vlanId, mtu: n.mtu, ipam });
       break;
     case 'sriov':
       config = sriovCniConfig({ ...common, vlan: n.vlanId });
@@ -139,20 +139,41 @@ export function nicCniConfig(n: NetworkConfig, nadName: string, namespace: strin
   return { config, resourceName };
 }
 
-function cniIpam(ip: ResolvedIp | undefined): Record<string, unknown> | undefined {
-  if (!ip || ip.delivery !== 'cni-ipam' || !ip.gateway4 || ip.addresses.length !== 1) return undefined;
-  // KubeVirt's bridge binding needs a route with a gateway from IPAM, else "no gateway address found in routes".
-  return staticIpam(ip.addresses[0].text, [{ dst: '0.0.0.0/0', gw: ip.gateway4.text }]);
+/**
+ * The static IPAM of a NIC whose address KubeVirt's DHCP serves. KubeVirt reads the pod interface's first global IPv4
+ * and its routes: the next hop of the first route is the DHCP router, the other non-local routes go out as classless
+ * routes (kubevirt pkg/network/setup/netpod/discoverbridge.go). So only the primary NIC gets a default route here,
+ * as in the network data; the NIC's IPv4 routes follow.
+ */
+function cniIpam(ip: ResolvedIp, primary: boolean, routes: readonly ResolvedRoute[]): Record<string, unknown> | undefined {
+  if (ip.mode !== 'static' || (ip.delivery !== 'cni-ipam' && ip.delivery !== 'both')) return undefined;
+  const v4 = ip.addresses.find(a => a.family === 4);
+  if (!v4) return undefined;
+  const ipamRoutes: Array<{ dst: string; gw: string }> = [];
+  if (primary && ip.gateway4) ipamRoutes.push({ dst: '0.0.0.0/0', gw: ip.gateway4.text });
+  for (const r of routes) if (r.destination.family === 4 && r.gateway) ipamRoutes.push({ dst: r.destination.network, gw: r.gateway.text });
+  return staticIpam(v4.text, ipamRoutes);
 }
 
-function checkCniIpam(n: NetworkConfig, type: NetworkType, ip: ResolvedIp, path: string, issues: IssueCollector): void {
-  if (ip.delivery !== 'cni-ipam') return;
+const DELIVERY_NEEDS_OWN_NAD = { 'cni-ipam': 'only the static IPAM in the NIC\'s own NAD', 'both': 'the static IPAM in the NIC\'s own NAD' } as const;
+
+function checkCniIpam(n: NetworkConfig, type: NetworkType, ip: ResolvedIp, place: NicPlacement, path: string, issues: IssueCollector): void {
+  if (ip.delivery === 'network-data' || n.ipConfig?.delivery === undefined) return;
+  const d = ip.delivery;
   const at = `${path}.ipConfig.delivery`;
-  if (type !== 'bridge' && type !== 'ovs') issues.error(at, `'cni-ipam' needs a bridge or ovs NIC, not ${type}; use 'network-data'`);
-  if (n.nadName !== undefined) issues.error(at, '\'cni-ipam\' puts the address into a per-VM NAD, but nadName reuses a shared one; use \'network-data\'');
-  if (ip.mode !== 'static') issues.error(at, `'cni-ipam' needs mode 'static', not '${ip.mode}'`);
-  if (ip.addresses.length !== 1 || ip.addresses[0]?.family !== 4) issues.error(at, '\'cni-ipam\' carries exactly one IPv4 address; use \'network-data\' for IPv6 or several addresses');
-  if (ip.mode === 'static' && !ip.gateway4) issues.error(`${path}.ipConfig.gateway`, 'is required with \'cni-ipam\': KubeVirt needs a gateway route from the IPAM');
+  if (type !== 'bridge' && type !== 'ovs') issues.error(at, `'${d}' needs a bridge or ovs NIC, not ${type}; use 'network-data'`);
+  if (n.nadName !== undefined) issues.error(at, `'${d}' puts ${DELIVERY_NEEDS_OWN_NAD[d]}, but nadName reuses a shared one; use 'network-data'`);
+  if (ip.mode !== 'static') issues.error(at, `'${d}' needs mode 'static', not '${ip.mode}'`);
+  if (d === 'cni-ipam' && (ip.addresses.length !== 1 || ip.addresses[0]?.family !== 4)) {
+    issues.error(at, '\'cni-ipam\' carries exactly one IPv4 address; use \'both\' or \'network-data\' for IPv6 or several addresses');
+  }
+  const v4 = ip.addresses.find(a => a.family === 4);
+  if (d === 'both' && ip.mode === 'static' && !v4) {
+    issues.error(at, '\'both\' needs an IPv4 address (KubeVirt\'s DHCP serves IPv4 only); use \'network-data\'');
+  }
+  if (v4?.prefix === 32 && !(n.routes ?? []).length && !(place.primary && ip.gateway4)) {
+    issues.error(at, `'${d}' with ${v4.text} gives the pod interface no route, and KubeVirt's bridge binding then fails the NIC ("no gateway address found in routes"); use a prefix below /32 or 'network-data'`);
+  }
 }
 
 function checkKubeOvnIp(n: NetworkConfig, ip: ResolvedIp, subnet: ResolvedSubnet | undefined, path: string, issues: IssueCollector): void {
@@ -178,7 +199,7 @@ function checkKubeOvnIp(n: NetworkConfig, ip: ResolvedIp, subnet: ResolvedSubnet
   }
 }
 
-function resolveNad(n: NetworkConfig, type: NetworkType, ctx: VmContext, ip: ResolvedIp, path: string) {
+function resolveNad(n: NetworkConfig, type: NetworkType, ctx: VmContext, ipam: Record<string, unknown> | undefined, path: string) {
   const { issues } = ctx;
   let nad: ResolvedNad;
   if (n.nadName !== undefined) {
@@ -188,7 +209,7 @@ function resolveNad(n: NetworkConfig, type: NetworkType, ctx: VmContext, ip: Res
       if (problem) issues.error(`${path}.nadName`, `${show(n.nadName)}: ${show(part)} ${problem}`);
     }
     if (n.sharedBy !== undefined) {
-      const built = nicCniConfig(n, ref.name, ref.namespace, ip, path, issues);
+      const built = nicCniConfig(n, ref.name, ref.namespace, ipam, path, issues);
       nad = { name: ref.name, namespace: ref.namespace, owner: 'shared', ...built };
     } else {
       for (const f of ['vlanId', 'bridgeName', 'master', 'cniVersion'] as const) {
@@ -203,7 +224,7 @@ function resolveNad(n: NetworkConfig, type: NetworkType, ctx: VmContext, ip: Res
     if (problem && !dns1123LabelProblem(ctx.vmName)) {
       issues.error(`${path}.name`, `gives the NAD name ${show(name)}, which ${problem}; shorten the VM or NIC name, or set nadName to reuse an existing NAD`);
     }
-    nad = { name, namespace: ctx.namespace, owner: 'vm', ...nicCniConfig(n, name, ctx.namespace, ip, path, issues) };
+    nad = { name, namespace: ctx.namespace, owner: 'vm', ...nicCniConfig(n, name, ctx.namespace, ipam, path, issues) };
   }
   let subnet: ResolvedSubnet | undefined;
   if (type === 'kube-ovn') {
@@ -221,10 +242,12 @@ export function resolveNic(n: NetworkConfig, place: NicPlacement, ctx: VmContext
   const type = n.type ?? 'bridge';
   checkName(n, path, issues);
   checkTypeFields(n, type, path, issues);
-  const ipCtx: IpContext = { path, primary: place.primary, metric: place.metric, issues };
+  const ownIpam = (type === 'bridge' || type === 'ovs') && n.nadName === undefined;
+  const ipCtx: IpContext = { path, primary: place.primary, metric: place.metric, issues, ownIpam };
   const ip = resolveIpConfig(n.ipConfig, ipCtx);
-  checkCniIpam(n, type, ip, path, issues);
-  const { nad, subnet } = resolveNad(n, type, ctx, ip, path);
+  checkCniIpam(n, type, ip, place, path, issues);
+  const routes = resolveRoutes(n.routes, ip, ipCtx);
+  const { nad, subnet } = resolveNad(n, type, ctx, ownIpam ? cniIpam(ip, place.primary, routes) : undefined, path);
   if (type === 'kube-ovn') {
     checkKubeOvnIp(n, ip, subnet, path, issues);
     if (ip.delivery === 'cni-ipam') issues.error(`${path}.ipConfig.delivery`, 'kube-ovn NICs get their address from Kube-OVN; remove the field');
@@ -244,7 +267,6 @@ export function resolveNic(n: NetworkConfig, place: NicPlacement, ctx: VmContext
     issues.warn(`${path}.ipConfig.gateway`, 'is not set on the primary NIC, so the guest gets no default route; set it, use mode dhcp, or make the pod network primary');
   }
   const { mac, macSource } = resolveMac(n.macAddress, `${path}.macAddress`, ctx.namespace, ctx.vmName, n.name, issues);
-  const routes = resolveRoutes(n.routes, ip, ipCtx);
   return {
     index: place.index,
     path,

@@ -1,4 +1,5 @@
 import { OTHER_PCI_DEVICES, canonicalQuantity, hotplugPortBudget, quantityToBytes } from './hotplug-budget';
+import { DEFAULT_USER_DATA } from './addressing';
 import { Inventory } from './inventory';
 import { Issue, IssueCollector, show } from './issues';
 import { NEWEST_DOCUMENTED_KUBEVIRT } from './kubevirt-version';
@@ -8,7 +9,7 @@ import { NicPlacement, VmContext, checkInt, resolveMac, resolveNic } from './res
 import { ResolvedNic, ResolvedVm } from './resolved';
 import { checkShape, present } from './shape';
 import {
-  DEFAULT_CPU, DEFAULT_IMAGE, DEFAULT_MEMORY, DEFAULT_POD_NETWORK_NAME, DEFAULT_USER_DATA, PodNetworkConfig,
+  DEFAULT_CPU, DEFAULT_IMAGE, DEFAULT_MEMORY, DEFAULT_POD_NETWORK_NAME, PodNetworkConfig,
   WukongMetadata, WukongSpec,
 } from './types';
 import { METADATA_SHAPE, SPEC_SHAPE } from './wukong-schema';

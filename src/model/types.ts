@@ -18,12 +18,17 @@ export const IP_MODES: readonly IpMode[] = ['dhcp', 'static', 'none'];
 
 /**
  * Where a static address is delivered.
- * - `network-data`: cloud-init network-config v2 matched by the pinned MAC (default; works for every type).
- * - `cni-ipam`: the seed operator's way: static IPAM inside a per-VM NAD, handed to the guest by KubeVirt's DHCP
- *   (IPv4 only, gateway required, bridge/ovs NADs this VM creates).
+ * - `both`: every address in the network data (read at boot) and the first IPv4 address also as static IPAM in the
+ *   NIC's own NAD, which KubeVirt's bridge-binding DHCP hands to the guest the moment a hot-plugged NIC appears
+ *   (https://kubevirt.io/user-guide/network/interfaces_and_networks/#bridge). The default for a bridge or ovs NIC
+ *   with an IPv4 address and a NAD of its own.
+ * - `network-data`: cloud-init network-config v2 matched by the pinned MAC only (the default for everything else;
+ *   works for every type, but a hot-plugged NIC gets its address only at the next boot).
+ * - `cni-ipam`: the seed operator's way: only the static IPAM in the NIC's own NAD; the network data asks for DHCP
+ *   (IPv4 only, one address, bridge/ovs NADs this VM creates).
  */
-export type IpDelivery = 'network-data' | 'cni-ipam';
-export const IP_DELIVERIES: readonly IpDelivery[] = ['network-data', 'cni-ipam'];
+export type IpDelivery = 'both' | 'network-data' | 'cni-ipam';
+export const IP_DELIVERIES: readonly IpDelivery[] = ['both', 'network-data', 'cni-ipam'];
 
 /** What to do when the cluster has no Multus (no NetworkAttachmentDefinition CRD); seed 003 §2.1/§5.1. */
 export type OnMissingMultus = 'fail' | 'pod-network-only';
@@ -53,7 +58,7 @@ export interface IpConfig {
   readonly dnsServers?: string[];
   /** DNS search domains for this NIC. */
   readonly searchDomains?: string[];
-  /** @default 'network-data' */
+  /** @default - `both` for a static bridge or ovs NIC with an IPv4 address and its own NAD, else `network-data` */
   readonly delivery?: IpDelivery;
 }
 
@@ -185,9 +190,3 @@ export const DEFAULT_CPU = 1;
 export const DEFAULT_CNI_VERSION = '0.3.1';
 export const DEFAULT_POD_NETWORK_NAME = 'default';
 export const DEFAULT_MACVLAN_MASTER = 'eth0';
-/**
- * Default user data: cloud-init reads network-config only with some user data, and by default applies it for a new
- * instance only (KubeVirt's NoCloud instance-id is the VM's stable firmware UUID). Opting in to `boot` makes the guest
- * re-apply the network data from the VM's Secret at every boot, so day-2 IP and route changes reach it.
- */
-export const DEFAULT_USER_DATA = '#cloud-config\nupdates:\n  network:\n    when: [boot]\n';

@@ -33,7 +33,7 @@ export interface VmInputs {
 export interface VmOutputs extends Omit<VmInputs, 'kubeconfig' | 'userData'> {
   readonly userDataDigest?: string;
   readonly uid: string;
-  readonly plan: Array<Pick<PlanEntry, 'subject' | 'name' | 'action' | 'reason' | 'applies'>>;
+  readonly plan: Array<Pick<PlanEntry, 'subject' | 'name' | 'action' | 'reason' | 'applies' | 'addressing'>>;
   readonly restartRequired: boolean;
   readonly nics: NicStatus[];
 }
@@ -77,7 +77,7 @@ function outputsOf(inputs: VmInputs, result: ApplyResult): VmOutputs {
     ...rest,
     ...splitUserData(spec),
     uid: result.vm?.metadata?.uid ?? '',
-    plan: result.plan.entries.map(({ subject, name, action, reason, applies }) => ({ subject, name, action, reason, applies })),
+    plan: result.plan.entries.map(({ subject, name, action, reason, applies, addressing }) => ({ subject, name, action, reason, applies, ...(addressing ? { addressing } : {}) })),
     restartRequired: result.restartRequired,
     nics: result.nics,
   });

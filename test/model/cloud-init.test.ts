@@ -9,7 +9,7 @@ function ethernets(vm: ResolvedVm) {
 }
 
 describe('buildNetworkData', () => {
-  it('writes every NIC matched by MAC with set-name, ordered by rank, with DHCP overrides, static routes and DNS', () => {
+  it('writes every NIC matched by MAC, renaming those that never leave a running guest, ordered by rank, with DHCP overrides, static routes and DNS', () => {
     const vm = resolveOk({
       podNetwork: { priority: 50 },
       networks: [
@@ -30,7 +30,7 @@ describe('buildNetworkData', () => {
       version: 2,
       ethernets: {
         data: {
-          'match': { macaddress: mac('data') }, 'set-name': 'data', 'dhcp4': true, 'dhcp4-overrides': { 'use-routes': false, 'route-metric': 200 },
+          'match': { macaddress: mac('data') }, 'dhcp4': true, 'dhcp4-overrides': { 'use-routes': false, 'route-metric': 200 },
         },
         mgmt: {
           'match': { macaddress: mac('mgmt') },
@@ -74,7 +74,7 @@ describe('buildNetworkData', () => {
 
   it('does not install the gateway of a non-primary static NIC', () => {
     const e = ethernets(resolveOk({ podNetwork: { primary: true }, networks: [{ name: 'eth1', ipConfig: { address: '10.0.1.100/24', gateway: '10.0.1.1' } }] }));
-    expect(e.eth1).toEqual({ 'match': { macaddress: mac('eth1') }, 'set-name': 'eth1', 'dhcp4': false, 'addresses': ['10.0.1.100/24'] });
+    expect(e.eth1).toEqual({ match: { macaddress: mac('eth1') }, dhcp4: false, addresses: ['10.0.1.100/24'] });
     expect(Object.keys(e)).toEqual(['default', 'eth1']);
   });
 
@@ -92,6 +92,16 @@ describe('buildNetworkData', () => {
     expect(ethernets(resolveOk(withNets({ name: 'eth1', ipConfig: { mode: 'none' } }))).eth1).toEqual({
       'match': { macaddress: mac('eth1') }, 'set-name': 'eth1', 'dhcp4': false,
     });
+  });
+
+  it('renames no NIC that can be unplugged: a guest rebooting on the seed its VMI started with would wait for it and apply nothing', () => {
+    const e = ethernets(resolveOk(withNets({ name: 'eth1' }, { name: 'eth2', type: 'ovs', vlanId: 3 }, { name: 'vf1', type: 'sriov', resourceName: 'intel.com/vf' })));
+    expect(Object.fromEntries(Object.entries(e).map(([k, v]) => [k, v['set-name']]))).toEqual({ eth1: 'eth1', eth2: undefined, vf1: 'vf1', default: 'default' });
+  });
+
+  it('writes a static address with delivery both into the network data too, so a boot does not depend on DHCP', () => {
+    const e = ethernets(resolveOk(withNets({ name: 'eth1', ipConfig: { address: '10.0.1.100/24', gateway: '10.0.1.1' } })));
+    expect(e.eth1).toMatchObject({ dhcp4: false, addresses: ['10.0.1.100/24'], routes: [{ to: '0.0.0.0/0', via: '10.0.1.1', metric: 100 }] });
   });
 
   it('lets KubeVirt DHCP hand out a cni-ipam address instead of writing it', () => {

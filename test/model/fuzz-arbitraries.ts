@@ -946,7 +946,7 @@ const NIC_MUTATORS: Mutator[] = [
   },
   // cni-ipam
   ctx => {
-    const how = ctx.d.pick(['type', 'v6', 'two', 'no-gateway', 'dhcp', 'nadName'] as const);
+    const how = ctx.d.pick(['type', 'v6', 'two', 'both-v6', 'dhcp', 'nadName'] as const);
     const hit = freeNic(ctx, n => {
       const t = typeOf(n);
       if (how === 'type') return t !== 'bridge' && t !== 'ovs';
@@ -960,7 +960,7 @@ const NIC_MUTATORS: Mutator[] = [
       case 'type': n.ipConfig = { ...(n.ipConfig ?? {}), delivery: 'cni-ipam' }; break;
       case 'v6': n.ipConfig = { address: `fd00:${slot.toString(16)}::5/64`, gateway: `fd00:${slot.toString(16)}::1`, delivery: 'cni-ipam' }; delete n.routes; break;
       case 'two': n.ipConfig = { addresses: [`10.${slot}.0.5/24`, `10.${slot}.0.6/24`], gateway: `10.${slot}.0.1`, delivery: 'cni-ipam' }; delete n.routes; break;
-      case 'no-gateway': n.ipConfig = { address: `10.${slot}.0.5/24`, delivery: 'cni-ipam' }; delete n.routes; break;
+      case 'both-v6': n.ipConfig = { address: `fd00:${slot.toString(16)}::5/64`, delivery: 'both' }; delete n.routes; break;
       case 'dhcp': n.ipConfig = { mode: 'dhcp', delivery: 'cni-ipam' }; delete n.routes; break;
       case 'nadName': n.ipConfig = { address: `10.${slot}.0.5/24`, gateway: `10.${slot}.0.1`, delivery: 'cni-ipam' }; n.nadName = 'ext-ipam'; delete n.routes; break;
     }

@@ -290,6 +290,32 @@ describe('bindings and CNI configs per type', () => {
   });
 });
 
+describe('delivery both (the default for a static bridge or ovs NIC with its own NAD)', () => {
+  it('is the default: the first IPv4 address goes into the NAD\'s static IPAM, every address stays in the network data', () => {
+    const nic = resolveOk(withNets({ name: 'first' }, { name: 'data', ipConfig: { addresses: ['10.0.1.100/24', 'fd00:1::5/64'] }, routes: [{ destination: '10.1.0.0/16', gateway: '10.0.1.1' }] })).nics[2];
+    expect(nic.ip.delivery).toBe('both');
+    expect(nic.nad?.config?.ipam).toEqual({ type: 'static', addresses: [{ address: '10.0.1.100/24' }], routes: [{ dst: '10.1.0.0/16', gw: '10.0.1.1' }] });
+  });
+
+  it('is not the default for a NIC that reuses a NAD, an sriov NIC, an IPv6-only NIC or a /32', () => {
+    const vm = resolveOk(withNets({ name: 'ext', nadName: 'infra/net', ipConfig: { address: '10.0.1.5/24' } }, { name: 'vf1', ...SRIOV, ipConfig: { address: '10.0.2.5/24' } },
+      { name: 'v6', ipConfig: { address: 'fd00:3::5/64' } }, { name: 'host', ipConfig: { address: '10.0.4.5/32' } }));
+    expect(vm.nics.slice(1).map(n => [n.name, n.ip.delivery, n.nad?.config?.ipam])).toEqual([
+      ['ext', 'network-data', undefined], ['vf1', 'network-data', undefined], ['v6', 'network-data', {}], ['host', 'network-data', {}],
+    ]);
+  });
+
+  it('fails if both is asked for a /32, which gives the pod interface no route for KubeVirt', () => {
+    expectError(withNets({ name: 'host', ipConfig: { address: '10.0.4.5/32', delivery: 'both' } }), 'networks[0].ipConfig.delivery',
+      /^'both' with 10\.0\.4\.5\/32 gives the pod interface no route, and KubeVirt's bridge binding then fails the NIC \("no gateway address found in routes"\); use a prefix below \/32 or 'network-data'$/);
+  });
+
+  it('fails if both is asked for an IPv6-only NIC', () => {
+    expectError(withNets({ name: 'v6', ipConfig: { address: 'fd00:3::5/64', delivery: 'both' } }), 'networks[0].ipConfig.delivery',
+      /^'both' needs an IPv4 address \(KubeVirt's DHCP serves IPv4 only\); use 'network-data'$/);
+  });
+});
+
 describe('cni-ipam delivery', () => {
   const STATIC = { address: '10.0.1.100/24', gateway: '10.0.1.1', delivery: 'cni-ipam' };
 
@@ -316,7 +342,7 @@ describe('cni-ipam delivery', () => {
 
   it('fails if cni-ipam is used with nadName', () => {
     expectError(withNets({ name: 'data', nadName: 'net1', ipConfig: STATIC }), 'networks[0].ipConfig.delivery',
-      /'cni-ipam' puts the address into a per-VM NAD, but nadName reuses a shared one; use 'network-data'/);
+      /^'cni-ipam' puts only the static IPAM in the NIC's own NAD, but nadName reuses a shared one; use 'network-data'$/);
   });
 
   it('fails if cni-ipam is used with mode dhcp', () => {
@@ -327,7 +353,7 @@ describe('cni-ipam delivery', () => {
 
   it('fails if cni-ipam is asked to carry IPv6', () => {
     expectError(withNets({ name: 'data', ipConfig: { address: '2001:db8::10/64', gateway: '2001:db8::1', delivery: 'cni-ipam' } }),
-      'networks[0].ipConfig.delivery', /'cni-ipam' carries exactly one IPv4 address; use 'network-data' for IPv6 or several addresses/, { only: false });
+      'networks[0].ipConfig.delivery', /^'cni-ipam' carries exactly one IPv4 address; use 'both' or 'network-data' for IPv6 or several addresses$/, { only: false });
   });
 
   it('fails if cni-ipam is asked to carry two addresses', () => {
@@ -335,9 +361,9 @@ describe('cni-ipam delivery', () => {
       'networks[0].ipConfig.delivery', /carries exactly one IPv4 address/);
   });
 
-  it('fails if cni-ipam has no gateway', () => {
-    expectError(withNets({ name: 'data', ipConfig: { address: '10.0.1.100/24', delivery: 'cni-ipam' } }), 'networks[0].ipConfig.gateway',
-      /^is required with 'cni-ipam': KubeVirt needs a gateway route from the IPAM$/);
+  it('takes cni-ipam without a gateway: KubeVirt\'s DHCP then offers the connected route first, so no router', () => {
+    const nic = resolveOk(withNets({ name: 'data', ipConfig: { address: '10.0.1.100/24', delivery: 'cni-ipam' } })).nics[1];
+    expect(nic.nad?.config?.ipam).toEqual({ type: 'static', addresses: [{ address: '10.0.1.100/24' }] });
   });
 
   it('fails if a kube-ovn NIC asks for cni-ipam', () => {
