@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Provides everything the integration suites need and prints it as one JSON line (the last line of stdout):
 #   {"assets": "<folder with kube-apiserver and etcd>", "testbed": "<folder with KubeVirt's binaries too>",
-#    "cloudInit": "<path of cloud-init>"}
+#    "cloudInit": "<path of cloud-init>", "guest": "<folder with the guest images of testbed/guest>"}
 # or, when this machine cannot have them (no Go to build the test bed, no apt-get for cloud-init) and
 # KUBEBUILDER_ASSETS is unset,
 #   {"unavailable": "<why and how to enable>"}
@@ -38,6 +38,10 @@ if [ -n "${KUBEBUILDER_ASSETS:-}" ]; then
   fi
 fi
 
+guest=$(bash testbed/guest/build.sh | tail -n 1)
+rc=${PIPESTATUS[0]}
+[ "$rc" = 0 ] || { echo "[test-env] building the guest images failed (exit $rc)" >&2; exit "$rc"; }
+
 if ! command -v cloud-init >/dev/null; then
   if command -v apt-get >/dev/null; then
     echo "[test-env] apt-get install cloud-init (renders network data as a guest would)" >&2
@@ -50,4 +54,4 @@ if ! command -v cloud-init >/dev/null; then
 fi
 echo "[test-env] ready in $SECONDS s: $("$assets/kube-apiserver" --version), etcd $("$assets/etcd" --version 2>/dev/null | head -n 1 | awk '{print $3}'), KubeVirt $(grep -oP '^KUBEVIRT_VERSION=\K\S+' testbed/versions.env) (virt-controller, admission webhooks, CRDs), $(cloud-init --version 2>&1)" >&2
 
-echo "{\"assets\": $(json_string "$assets"), \"testbed\": $(json_string "$testbed"), \"cloudInit\": $(json_string "$(command -v cloud-init)")}"
+echo "{\"assets\": $(json_string "$assets"), \"testbed\": $(json_string "$testbed"), \"cloudInit\": $(json_string "$(command -v cloud-init)"), \"guest\": $(json_string "$guest")}"

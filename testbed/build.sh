@@ -34,7 +34,8 @@ for check in "k8s.io/kubernetes apiserver $KUBERNETES_VERSION" "go.etcd.io/etcd/
   [ "$got" = "$want" ] || { say "$dir/go.mod requires $module $got but versions.env pins $want: bring them in step"; exit 1; }
 done
 
-key=$(find . -type f -print0 | sort -z | xargs -0 cat | { cat; go version; } | sha256sum | cut -c1-16)
+# guest/ is the guest images' own build (guest/build.sh, its own cache key): none of the Go test bed's business.
+key=$(find . -path ./guest -prune -o -type f -print0 | sort -z | xargs -0 cat | { cat; go version; } | sha256sum | cut -c1-16)
 root="${XDG_CACHE_HOME:-$HOME/.cache}/wukong-iac/testbed"
 assets="$root/$key"
 if have_assets "$assets" && have_kubevirt "$assets"; then

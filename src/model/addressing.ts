@@ -68,6 +68,7 @@ export const HOTPLUG_USER_DATA = [
   '      LinkLocalAddressing=no',
   '      IPv6AcceptRA=no',
   '      [DHCPv4]',
+  '      UseMTU=true',
   '      UseDNS=no',
   '      UseDomains=no',
   `      RouteMetric=${HOTPLUG_ROUTE_METRIC}`,

@@ -112,8 +112,9 @@ function macvlanLowerDevice(n: NetworkConfig, path: string, issues: IssueCollect
   return lower;
 }
 
-/** The CNI config a NIC's own NAD gets; also used by MultiNic for its shared NADs. */
-export function nicCniConfig(n: NetworkConfig, nadName: string, namespace: string, ipam: Record<string, unknown> | undefined, path: string, issues: IssueCollector) {
+/** The CNI config a NIC's own NAD gets (with `ipam` when its address is served by KubeVirt); also MultiNic's shared NADs. */
+export function nicCniConfig(n: NetworkConfig, nadName: string, namespace: string, ipam: Record<string, unknown> | undefined,
+  path: string, issues: IssueCollector) {
   const type = n.type ?? 'bridge';
   const common = { name: nadName, cniVersion: n.cniVersion };
   let resourceName = n.resourceName;

@@ -1,5 +1,5 @@
-import { OTHER_PCI_DEVICES, canonicalQuantity, hotplugPortBudget, quantityToBytes } from './hotplug-budget';
 import { DEFAULT_USER_DATA } from './addressing';
+import { OTHER_PCI_DEVICES, canonicalQuantity, hotplugPortBudget, quantityToBytes } from './hotplug-budget';
 import { Inventory } from './inventory';
 import { Issue, IssueCollector, show } from './issues';
 import { NEWEST_DOCUMENTED_KUBEVIRT } from './kubevirt-version';

@@ -77,7 +77,8 @@ function outputsOf(inputs: VmInputs, result: ApplyResult): VmOutputs {
     ...rest,
     ...splitUserData(spec),
     uid: result.vm?.metadata?.uid ?? '',
-    plan: result.plan.entries.map(({ subject, name, action, reason, applies, addressing }) => ({ subject, name, action, reason, applies, ...(addressing ? { addressing } : {}) })),
+    plan: result.plan.entries.map(({ subject, name, action, reason, applies, addressing }) =>
+      ({ subject, name, action, reason, applies, ...(addressing ? { addressing } : {}) })),
     restartRequired: result.restartRequired,
     nics: result.nics,
   });

@@ -10,16 +10,17 @@ describe('wukong plan OLD NEW', () => {
     expect(r.code).toBe(0);
     const lines = r.stdout.split('\n');
     expect(lines[0]).toBe('plan for default/my-vm  (KubeVirt v1.9, given; VM running)');
-    expect(lines[1]).toMatch(/^ {2}NIC\/OBJECT\s+ACTION\s+APPLIED\s+REASON$/);
+    expect(lines[1]).toMatch(/^ {2}NIC\/OBJECT\s+ACTION\s+APPLIED\s+GUEST ADDRESS\s+REASON$/);
     expect(lines.findIndex(l => /nad-create/.test(l))).toBeLessThan(lines.findIndex(l => /nic eth1\s+hotplug/.test(l)));
-    expect(r.stdout).toMatch(/nic eth1\s+hotplug\s+interface \(pinned MAC\) and network appended/);
+    expect(r.stdout).toMatch(/nic eth1\s+hotplug\s+live: KubeVirt's DHCP hands the guest 10\.0\.100\.5\/24\s+interface \(pinned MAC\) and network appended/);
+    expect(r.stdout).toMatch(/nic eth0\s+unchanged\s+network data at boot; KubeVirt's DHCP serves the same IPv4 address\s+no change/);
     expect(r.stdout).toContain('→ everything is live-applicable');
   });
 
   it('shows the seed\'s macvlan NIC as restart-required (macvtap cannot be hot-plugged) and exits 3', () => {
     const r = wukong(['plan', f('0-before'), f('1-add-macvlan-nic')]);
     expect(r.code).toBe(3);
-    expect(r.stdout).toMatch(/nic eth1\s+restart-required\s+no\s+KubeVirt hot-plugs only bridge and SR-IOV interfaces/);
+    expect(r.stdout).toMatch(/nic eth1\s+restart-required\s+no\s+the network's DHCP at boot\s+KubeVirt hot-plugs only bridge and SR-IOV interfaces/);
     expect(r.stdout).toMatch(/nad-create\s+no\s+created before the VM refers to it; waits with NIC eth1/);
     expect(r.stdout).toContain('warning: KubeVirt version unknown: planned for v1.9');
   });
@@ -47,7 +48,9 @@ describe('wukong plan OLD NEW', () => {
     const r = wukong(['plan', f('0-before'), f('2-add-bridge-nic'), '--json']);
     const [{ vm, plan }] = JSON.parse(r.stdout);
     expect(vm).toBe('default/my-vm');
-    expect(plan.entries.find((e: { name: string }) => e.name === 'eth1')).toMatchObject({ subject: 'nic', action: 'hotplug', applies: true });
+    expect(plan.entries.find((e: { name: string }) => e.name === 'eth1')).toMatchObject({
+      subject: 'nic', action: 'hotplug', applies: true, addressing: { source: 'kubevirt-dhcp', when: 'live', live: ['10.0.100.5/24'] },
+    });
     expect(plan.restartRequired).toBe(false);
   });
 

@@ -8,6 +8,7 @@ import { settle } from './support/kubevirt';
 import { ensureNamespace } from './support/objects';
 import { KUBEVIRT_VERSION } from './support/test-cluster';
 import { Cluster, deleteVm } from '../../src/kube';
+import { wukongAsync } from '../support/cli';
 
 const DAY2 = join(__dirname, '..', '..', 'examples', 'wukong', 'day2');
 const f = (name: string) => join(DAY2, `${name}.yaml`);
@@ -16,19 +17,7 @@ describeWithCluster('wukong plan --live / apply / status', () => {
   const state = testCluster()!;
   const kc = kubeConfigFor(state);
   const k = ['--kubeconfig', state.kubeconfig];
-  const run = async (args: string[]) => {
-    // Asynchronous, so this process stays responsive while the CLI waits.
-    const { spawn } = await import('child_process');
-    const { BIN, ROOT } = await import('../support/cli');
-    return new Promise<{ code: number; stdout: string; stderr: string }>(resolve => {
-      const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-      child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-      child.on('close', code => resolve({ code: code ?? -1, stdout, stderr }));
-    });
-  };
+  const run = wukongAsync;
 
   beforeAll(async () => {
     await ensureNamespace(kc, 'default');

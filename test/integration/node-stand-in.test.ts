@@ -95,8 +95,8 @@ describeWithCluster('the node stand-in', () => {
 
   it('hit no error of its own: every line of its log is a duty carried out (conflicts and vanished objects are retried, as a node agent does)', () => {
     const lines = readFileSync(join(state.dir, 'node-stand-in.log'), 'utf8').split('\n').filter(Boolean);
-    expect(lines.filter(l => /^\S+Z (scheduler|kubelet|multus-dynamic-networks|virt-handler):/.test(l)).length).toBeGreaterThan(5);
-    const errors = lines.filter(l => !/^\S+Z ((scheduler|kubelet|multus-dynamic-networks|virt-handler):|node stand-in )/.test(l));
+    expect(lines.filter(l => /^\S+Z (scheduler|kubelet|multus|multus-dynamic-networks|virt-handler|virt-launcher):/.test(l)).length).toBeGreaterThan(5);
+    const errors = lines.filter(l => !/^\S+Z ((scheduler|kubelet|multus|multus-dynamic-networks|virt-handler|virt-launcher):|node stand-in )/.test(l));
     expect(errors.filter(l => !/"code":404|NotFound/.test(l))).toEqual([]);
   });
 });

@@ -50,8 +50,12 @@ describe('nicAddressing of a hot-plugged NIC', () => {
   it('waits for the boot on SR-IOV, which KubeVirt serves no DHCP for, without a fix to offer', () => {
     const a = nicAddressing(nicOf({ name: 'vf', type: 'sriov', resourceName: 'intel.com/vf', ipConfig: { address: '10.7.0.5/24' } }), DEFAULT_USER_DATA, true);
     expect(a).toEqual({
-      source: 'network-data', when: 'next-boot', live: [], nextBoot: ['10.7.0.5/24', 'interface name vf'],
-      summary: 'at the next boot: KubeVirt serves DHCP only for the bridge binding, not sriov', fix: undefined,
+      source: 'network-data',
+      when: 'next-boot',
+      live: [],
+      nextBoot: ['10.7.0.5/24', 'interface name vf'],
+      summary: 'at the next boot: KubeVirt serves DHCP only for the bridge binding, not sriov',
+      fix: undefined,
     });
   });
 
@@ -64,7 +68,9 @@ describe('nicAddressing of a hot-plugged NIC', () => {
   it('serves only the first IPv4 address live; the others, IPv6 and the IPv6 gateway wait for the boot', () => {
     const nic = nicOf({ name: 'dual', ipConfig: { addresses: ['10.6.0.5/24', '10.6.0.6/24', 'fd00:6::5/64'], dnsServers: ['10.0.0.53'], searchDomains: ['corp'] }, mtu: 9000 });
     expect(nicAddressing(nic, DEFAULT_USER_DATA, true)).toEqual({
-      source: 'kubevirt-dhcp', when: 'live', live: ['10.6.0.5/24', 'MTU 9000'],
+      source: 'kubevirt-dhcp',
+      when: 'live',
+      live: ['10.6.0.5/24', 'MTU 9000'],
       nextBoot: ['10.6.0.6/24', 'fd00:6::5/64', 'DNS servers 10.0.0.53', 'search domains corp'],
       summary: 'live: KubeVirt\'s DHCP hands the guest 10.6.0.5/24',
     });

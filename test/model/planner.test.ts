@@ -703,8 +703,11 @@ describe('planVm: how each NIC is addressed', () => {
     const e = entryOf(planVm(scenario(spec(), spec([STATIC]))), 'app');
     expect(e.action).toBe('hotplug');
     expect(e.addressing).toEqual({
-      source: 'kubevirt-dhcp', when: 'live', live: ['10.0.60.5/24', 'IPv4 routes'],
-      nextBoot: ['route metrics (300; live routes get 20000)', 'DNS servers 10.0.0.53'], summary: 'live: KubeVirt\'s DHCP hands the guest 10.0.60.5/24',
+      source: 'kubevirt-dhcp',
+      when: 'live',
+      live: ['10.0.60.5/24', 'IPv4 routes'],
+      nextBoot: ['route metrics (300; live routes get 20000)', 'DNS servers 10.0.0.53'],
+      summary: 'live: KubeVirt\'s DHCP hands the guest 10.0.60.5/24',
     });
     expect(e.warnings).toEqual([]);
   });

@@ -9,8 +9,11 @@
  * Run as its own process (`node node-stand-in.ts KUBECONFIG`), so a test that blocks its own event loop never stalls
  * the node. Node strips the types; only erasable TypeScript syntax is used, and nothing of the project is imported.
  */
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { V1Pod } from '@kubernetes/client-node';
+import type { GuestLauncher } from './guest/launcher';
 
 export const NODE_NAME = 'wukong-node';
 const NETWORKS = 'k8s.v1.cni.cncf.io/networks';
@@ -47,6 +50,9 @@ export class NodeStandIn {
   private readonly podIps = new Map<string, string>();
   private lastHeartbeat = 0;
   private readonly reported = new Set<string>();
+  private readonly guestImages = new Map<string, { image?: string; at: number }>();
+  /** virt-launcher with a real guest, for VMIs in namespaces labelled GUEST_LABEL (guest/launcher.ts). */
+  public launcher?: GuestLauncher;
 
   public constructor(kc: KubeConfig) {
     this.core = kc.makeApiClient(CoreV1Api);
@@ -55,6 +61,23 @@ export class NodeStandIn {
 
   public stop(): void {
     this.running = false;
+  }
+
+  /** What a launcher reads for a VMI: the Secrets its pod mounts and the NADs Multus delegates to. */
+  public async read(kind: 'secret' | 'nad', namespace: string, name: string): Promise<Json> {
+    if (kind === 'secret') return this.core.readNamespacedSecret({ namespace, name });
+    return this.custom.getNamespacedCustomObject({ group: 'k8s.cni.cncf.io', version: 'v1', plural: 'network-attachment-definitions', namespace, name });
+  }
+
+  /** The guest image a namespace asks for (label `wukong.test/guest`), read at most every 10 s. */
+  private async guestImage(namespace: string): Promise<string | undefined> {
+    if (!this.launcher) return undefined;
+    const cached = this.guestImages.get(namespace);
+    if (cached && Date.now() - cached.at < 10_000) return cached.image;
+    const ns = await this.core.readNamespace({ name: namespace });
+    const image = ns.metadata?.labels?.['wukong.test/guest'];
+    this.guestImages.set(namespace, { image, at: Date.now() });
+    return image;
   }
 
   public async run(stepMs = 100): Promise<void> {
@@ -275,14 +298,18 @@ export class NodeStandIn {
    * The VMI has no status subresource: virt-handler patches the object, and KubeVirt's VMI mutator keeps the old status
    * unless a KubeVirt service account writes (pkg/virt-api/webhooks/mutating-webhook/mutators/vmi-mutator.go), so the
    * stand-in runs as virt-handler's service account.
-   * No guest agent runs here, so no `guest-agent` source and no guest addresses are reported.
+   * For a VMI with a real guest (guest/launcher.ts), the guest agent's interfaces are merged in as
+   * ifacesStatusFromGuestAgent does (matched by MAC; `interfaceName`, the IPs, link-local ones dropped on masquerade;
+   * infoSource `domain, guest-agent`); other VMIs have no guest agent, so no guest addresses.
    */
   private async vmis(): Promise<void> {
     const list = await this.custom.listCustomObjectForAllNamespaces({ ...VMI, resourcePlural: VMI.plural });
+    const live = new Set<string>();
     for (const vmi of list.items as Json[]) {
       if (vmi.status?.nodeName !== NODE_NAME || vmi.metadata.deletionTimestamp) continue;
       const phase = vmi.status.phase;
       if (phase !== 'Scheduled' && phase !== 'Running') continue;
+      live.add(vmi.metadata.uid);
       const spec: Json[] = vmi.spec.domain?.devices?.interfaces ?? [];
       const previous: Json[] = vmi.status.interfaces ?? [];
       const has = (st: Json | undefined, source: string) => !!st && String(st.infoSource ?? '').split(', ').includes(source);
@@ -295,10 +322,17 @@ export class NodeStandIn {
         if (has(st, 'domain') || i.name === podNetwork) return true;
         return has(st, 'multus-status') && (phase === 'Scheduled' || i.bridge !== undefined);
       });
+      const image = await this.guestImage(vmi.metadata.namespace);
+      if (image) this.launcher!.sync(vmi, image, domain);
+      const agent = image ? this.launcher!.agentInterfaces(vmi.metadata.uid) : undefined;
       const status: Json[] = domain.map(i => {
-        const st = previous.find(s => s.name === i.name) ?? {};
-        const sources = ['domain', ...(has(st, 'multus-status') ? ['multus-status'] : [])];
-        return { ...st, name: i.name, mac: i.macAddress ?? st.mac, infoSource: sources.join(', '), queueCount: 1, linkState: 'up' };
+        const { interfaceName: _n, ipAddress: _a, ipAddresses: _as, ...st } = previous.find(s => s.name === i.name) ?? {};
+        const mac = String(i.macAddress ?? st.mac ?? '').toLowerCase();
+        const guest = agent?.find(g => g['hardware-address']?.toLowerCase() === mac);
+        const sources = ['domain', ...(guest ? ['guest-agent'] : []), ...(has(st, 'multus-status') ? ['multus-status'] : [])];
+        const ips = (guest?.['ip-addresses'] ?? []).map(a => a['ip-address']).filter(a => !(i.masquerade && /^fe[89ab]/i.test(a)));
+        const fromGuest = guest ? { interfaceName: guest.name, ...(ips.length ? { ipAddress: ips[0], ipAddresses: ips } : {}) } : {};
+        return { ...st, name: i.name, mac: i.macAddress ?? st.mac, ...fromGuest, infoSource: sources.join(', '), queueCount: 1, linkState: 'up' };
       });
       for (const st of previous) {
         if (!status.some(s => s.name === st.name) && has(st, 'multus-status') && spec.some(i => i.name === st.name)) {
@@ -320,6 +354,7 @@ export class NodeStandIn {
         ],
       }, JSON_PATCH);
     }
+    this.launcher?.retain(live);
   }
 
   private async eventOnce(pod: V1Pod, reason: string, message: string, component: string): Promise<void> {
@@ -349,7 +384,30 @@ if (process.argv[1]?.endsWith('node-stand-in.ts')) {
   const kc = new KubeConfig();
   kc.loadFromFile(process.argv[2]);
   const node = new NodeStandIn(kc);
+  const start = async () => {
+    // Real guests (WUKONG_GUEST_IMAGES: testbed/guest/build.sh's folder), loaded only here: jest never compiles them.
+    const images = process.env.WUKONG_GUEST_IMAGES;
+    if (images) {
+      const load = (file: string) => import(pathToFileURL(join(dirname(process.argv[1]), 'guest', file)).href);
+      const [machine, dhcp, seed, { GuestLauncher }] = await Promise.all(['machine.ts', 'dhcp.ts', 'seed.ts', 'launcher.ts'].map(load));
+      node.launcher = new GuestLauncher({ ...machine, ...dhcp, ...seed }, {
+        imagesDir: images,
+        cniPath: process.env.WUKONG_CNI_PATH!,
+        nodeNetns: process.env.WUKONG_NODE_NETNS!,
+        workDir: process.env.WUKONG_GUEST_DIR!,
+        read: (kind: 'secret' | 'nad', namespace: string, name: string) => node.read(kind, namespace, name),
+        say,
+      });
+      await node.launcher!.start();
+    }
+    process.stdout.write(`${now()} node stand-in ${NODE_NAME} running against ${kc.getCurrentCluster()?.server}${images ? `, real guests from ${images}` : ''}\n`);
+    await node.run();
+    await node.launcher?.stopAll();
+    process.exit(0);
+  };
   process.on('SIGTERM', () => node.stop());
-  process.stdout.write(`${now()} node stand-in ${NODE_NAME} running against ${kc.getCurrentCluster()?.server}\n`);
-  void node.run();
+  start().catch(e => {
+    process.stderr.write(`${now()} node stand-in failed: ${(e as Error).stack ?? e}\n`);
+    process.exit(1);
+  });
 }

@@ -5,7 +5,7 @@
  * without running any of that (SIGKILL).
  */
 import { ChildProcess, execFileSync, spawn } from 'child_process';
-import { generateKeyPairSync } from 'crypto';
+import { generateKeyPairSync, randomBytes } from 'crypto';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'fs';
 import * as https from 'https';
 import { createServer } from 'net';
@@ -29,6 +29,10 @@ export interface ClusterState {
   readonly testbed: string;
   /** The folder kube-apiserver and etcd came from (the test bed's, or KUBEBUILDER_ASSETS). */
   readonly assets: string;
+  /** testbed/guest/build.sh's folder, when the node stand-in boots real guests (namespaces labelled wukong.test/guest). */
+  readonly guestImages?: string;
+  /** The node's network namespace: the networks' bridges live there, and a test plays a network's router or DHCP in it. */
+  readonly nodeNetns?: string;
 }
 
 /** The test bed's pins (testbed/versions.env). */
@@ -110,10 +114,10 @@ export class TestCluster {
    * The whole test bed: the server with the shipped CRDs (KubeVirt's own replacing crds/ KubeVirt ones, which
    * `cdk8s import` reads), then KubeVirt, kube-controller-manager and the node stand-in (`startKubeVirt`).
    */
-  public static async startBed(env: { assets: string; testbed: string; cloudInit: string }): Promise<TestCluster> {
+  public static async startBed(env: { assets: string; testbed: string; cloudInit: string; guest?: string }): Promise<TestCluster> {
     const cluster = await TestCluster.start(env.assets, [join(__dirname, '..', '..', '..', 'crds')], env.cloudInit, KUBEVIRT_CRD_FILES);
     try {
-      await cluster.startKubeVirt(env.testbed, KUBEVIRT_VERSION);
+      await cluster.startKubeVirt(env.testbed, KUBEVIRT_VERSION, env.guest);
     } catch (e) {
       cluster.stop();
       throw e;
@@ -145,6 +149,9 @@ export class TestCluster {
   private readonly kubevirtControllerToken = randomToken();
   private readonly nodeToken = randomToken();
   private nodeStandIn?: ChildProcess;
+  private guestImages?: string;
+  /** Unique per cluster: two test runs on one machine never share a node namespace. */
+  private readonly nodeNetns = `wkn-${randomBytes(3).toString('hex')}`;
   private testbed = '';
   private assets = '';
   private readonly controllerManagerToken = randomToken();
@@ -178,6 +185,8 @@ export class TestCluster {
       nodeStandInPid: this.nodeStandIn?.pid ?? 0,
       testbed: this.testbed,
       assets: this.assets,
+      guestImages: this.guestImages,
+      nodeNetns: this.guestImages ? this.nodeNetns : undefined,
     };
   }
 
@@ -186,6 +195,7 @@ export class TestCluster {
     // Once only: a PID signalled again later could belong to another process by then.
     if (this.stopped) return;
     this.stopped = true;
+    this.stopGuests();
     for (const pid of this.startedPids()) {
       try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
     }
@@ -193,6 +203,33 @@ export class TestCluster {
     process.removeListener('SIGINT', this.onSignal);
     process.removeListener('SIGTERM', this.onSignal);
     rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /**
+   * Lets the node stand-in stop its guests (QEMU and dnsmasq run apart from it, in network namespaces), then removes
+   * what a stand-in killed before that leaves behind.
+   */
+  private stopGuests(): void {
+    if (!this.guestImages) return;
+    const pid = this.nodeStandIn?.pid;
+    try {
+      if (pid) process.kill(pid, 'SIGTERM');
+      for (let i = 0; i < 100 && pid; i++) {
+        process.kill(pid, 0);
+        execFileSync('sleep', ['0.1']);
+      }
+    } catch {
+      // Gone: it stopped its guests.
+    }
+    execFileSync('bash', ['-c', this.guestSweep()], { stdio: 'ignore', env: { ...process.env, GUEST_DIR: join(this.dir, 'g') } });
+  }
+
+  /**
+   * Kills every process of this cluster's guests and deletes their network namespaces; the folder comes in as
+   * $GUEST_DIR, so the pattern is not in the shell's own command line (pkill -f would kill the shell).
+   */
+  private guestSweep(): string {
+    return `pkill -9 -f "$GUEST_DIR/" 2>/dev/null; for ns in ${this.nodeNetns} $(cat "$GUEST_DIR/netns.list" 2>/dev/null); do ip netns del "$ns" 2>/dev/null; done; true`;
   }
 
   /** Every process this cluster started: etcd, kube-apiserver and the watchdog. */
@@ -207,8 +244,9 @@ export class TestCluster {
    * cluster; with kube-controller-manager and the node stand-in (`node-stand-in.ts`) beside them. Returns once the
    * webhooks answer and virt-controller holds its leader lease.
    */
-  public async startKubeVirt(testbed: string, version: string): Promise<void> {
+  public async startKubeVirt(testbed: string, version: string, guestImages?: string): Promise<void> {
     this.testbed = testbed;
+    this.guestImages = guestImages;
     const crdDir = join(this.dir, 'kubevirt-crds');
     mkdirSync(crdDir);
     const stream = execFileSync(join(testbed, 'kubevirt-crds'), { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
@@ -264,9 +302,12 @@ export class TestCluster {
       `--kubeconfig=${join(this.dir, 'kube-controller-manager.kubeconfig')}`, '--leader-elect=false', '--secure-port=0',
       '--controllers=serviceaccount-controller,garbage-collector-controller,namespace-controller', '--use-service-account-credentials=false',
     ]);
+    const guests: Record<string, string> = guestImages ? {
+      WUKONG_GUEST_IMAGES: guestImages, WUKONG_CNI_PATH: join(testbed, 'cni'), WUKONG_NODE_NETNS: this.nodeNetns, WUKONG_GUEST_DIR: join(this.dir, 'g'),
+    } : {};
     this.nodeStandIn = this.spawnLogged('node-stand-in', process.execPath, [
       '--experimental-strip-types', '--no-warnings', join(__dirname, 'node-stand-in.ts'), join(this.dir, 'node-stand-in.kubeconfig'),
-    ]);
+    ], guests);
     this.watchdog();
     for (;;) {
       if (controller.exitCode !== null || Date.now() > deadline) throw new Error(`virt-controller did not take its lease; its log:\n${this.logTail('virt-controller')}`);
@@ -276,9 +317,9 @@ export class TestCluster {
     }
   }
 
-  private spawnLogged(name: string, bin: string, args: string[]): ChildProcess {
+  private spawnLogged(name: string, bin: string, args: string[], env: Record<string, string> = {}): ChildProcess {
     const log = openSync(join(this.dir, `${name}.log`), 'a');
-    const child = spawn(bin, args, { stdio: ['ignore', log, log] });
+    const child = spawn(bin, args, { stdio: ['ignore', log, log], env: { ...process.env, ...env } });
     closeSync(log);
     this.children.push(child);
     return child;
@@ -287,7 +328,8 @@ export class TestCluster {
   private watchdog(): void {
     // Kills the servers if this process disappears without cleaning up (e.g. SIGKILL), then removes the folder.
     const pids = this.children.map(c => c.pid).join(' ');
-    const script = `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done; kill -9 ${pids} 2>/dev/null; rm -rf '${this.dir}'`;
+    const guests = this.guestImages ? `GUEST_DIR='${join(this.dir, 'g')}'; ${this.guestSweep()}; ` : '';
+    const script = `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done; kill -9 ${pids} 2>/dev/null; ${guests}rm -rf '${this.dir}'`;
     const watchdog = spawn('bash', ['-c', script], { detached: true, stdio: 'ignore' });
     watchdog.unref();
     if (watchdog.pid !== undefined) this.watchdogPids.push(watchdog.pid);
