@@ -40,7 +40,14 @@ fi
 
 guest=$(bash testbed/guest/build.sh | tail -n 1)
 rc=${PIPESTATUS[0]}
-[ "$rc" = 0 ] || { echo "[test-env] building the guest images failed (exit $rc)" >&2; exit "$rc"; }
+if [ "$rc" = 3 ] && [ "$tolerate" = true ] && [ "${CI:-}" != true ]; then
+  # No root here: the guest suites skip (loudly, below); CI runs as root and fails instead.
+  guest=""
+  echo "[test-env] *** NO REAL GUESTS: testbed/guest/build.sh needs root; guest.test.ts and guest-machine.test.ts skip ***" >&2
+elif [ "$rc" != 0 ]; then
+  echo "[test-env] building the guest images failed (exit $rc)" >&2
+  exit "$rc"
+fi
 
 if ! command -v cloud-init >/dev/null; then
   if command -v apt-get >/dev/null; then

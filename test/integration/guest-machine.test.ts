@@ -27,13 +27,13 @@ import { execFileSync } from 'child_process';
 import { mkdirSync, rmSync } from 'fs';
 import { join } from 'path';
 import { DEFAULT_USER_DATA } from '../../src';
+import { describeWithGuest, testCluster } from './support/cluster';
 import { startDhcp } from './support/guest/dhcp';
 import type { DhcpHandle } from './support/guest/dhcp';
 import { Guest, ipv4Of, startGuest } from './support/guest/machine';
 import type { ImageName, NicSpec } from './support/guest/machine';
 import { buildSeedIso, firmwareUuid, noCloudMetaData } from './support/guest/seed';
 
-const ROOT = join(__dirname, '..', '..');
 const IMAGES: ImageName[] = ['netplan', 'nm'];
 /** Short: unix socket paths live under it. */
 const WORK = `/tmp/wk-guest-${process.pid}`;
@@ -63,11 +63,6 @@ ethernets:
     optional: true
 `;
 
-function buildImages(): string {
-  const out = execFileSync('bash', [join(ROOT, 'testbed', 'guest', 'build.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  return out.trim().split('\n').pop()!;
-}
-
 const say = (line: string) => process.stderr.write(`[guest-machine] ${line}\n`);
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
@@ -83,20 +78,19 @@ async function waitInterfaces(guest: Guest, what: string, check: (ifaces: Awaite
   throw new Error(`${what}: not within ${timeoutMs / 1000} s; the guest agent reports ${JSON.stringify(last)}`);
 }
 
-let imagesDir = '';
+/** The images scripts/test-env.sh built (testbed/guest/build.sh) for the whole run. */
+const imagesDir = testCluster()?.guestImages ?? '';
 
 beforeAll(() => {
-  const t0 = Date.now();
-  imagesDir = buildImages();
-  say(`images in ${imagesDir} (${seconds(Date.now() - t0)}, cached after the first build)`);
+  say(`images in ${imagesDir}`);
   mkdirSync(WORK, { recursive: true });
-}, 900_000);
+});
 
 afterAll(() => {
   rmSync(WORK, { recursive: true, force: true });
 });
 
-describe.each(IMAGES)('%s guest', image => {
+describeWithGuest.each(IMAGES)('%s guest', image => {
   const name = `gm-${image}`;
   const dir = join(WORK, image);
   const netns = `wk-gm-${image}-${process.pid % 100000}`;
@@ -225,7 +219,7 @@ describe.each(IMAGES)('%s guest', image => {
   }, BOOT_TIMEOUT + 150_000);
 });
 
-describe('the NoCloud seed', () => {
+describeWithGuest('the NoCloud seed', () => {
   test('firmwareUuid is virt-controller\'s: uuid.NewSHA1 of the VM name in KubeVirt\'s namespace', () => {
     // Computed with github.com/google/uuid v1.6.0 (KubeVirt's dependency) exactly as firmware.go CalculateLegacyUUID.
     expect(firmwareUuid('testvmi')).toBe('f8918e71-270a-598e-a2a4-1afac39e1394');
@@ -245,7 +239,7 @@ describe('the NoCloud seed', () => {
   });
 });
 
-describe('the driver\'s failures', () => {
+describeWithGuest('the driver\'s failures', () => {
   const dir = join(WORK, 'fail');
 
   test('fails if the guest is not ready in time, saying how far it got, with the console\'s tail', async () => {

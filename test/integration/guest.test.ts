@@ -11,7 +11,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
-import { describeWithCluster, kubeConfigFor, testCluster } from './support/cluster';
+import { describeWithGuest, kubeConfigFor, testCluster } from './support/cluster';
 import { agentExec } from './support/guest/machine';
 import { restartVm, waitFor } from './support/kubevirt';
 import { deriveMac } from '../../src';
@@ -25,7 +25,7 @@ const HOTPLUG_BOUND = 120_000;
 
 interface Net { readonly bridge: string; readonly router?: string; readonly dhcpRange?: string }
 
-describeWithCluster('a real booted guest: network data at boot, a hot-plugged NIC addressed live, unplug, restart', () => {
+describeWithGuest('a real booted guest: network data at boot, a hot-plugged NIC addressed live, unplug, restart', () => {
   const state = testCluster()!;
   const kc = kubeConfigFor(state);
   const k = ['--kubeconfig', state.kubeconfig];

@@ -20,6 +20,12 @@ export function testCluster(): ClusterState | undefined {
 /** `describe` when the test API server runs, else a skipped suite (never under CI, where the setup fails instead). */
 export const describeWithCluster: jest.Describe = testCluster() ? describe : describe.skip;
 
+/**
+ * `describe` when the test bed boots real guests (testbed/guest/build.sh needs root and Debian's mirror), else a
+ * skipped suite; scripts/test-env.sh said why, and under CI=true it fails the run instead.
+ */
+export const describeWithGuest: jest.Describe = testCluster()?.guestImages ? describe : describe.skip;
+
 export function kubeConfigFor(state: ClusterState, context = ADMIN_CONTEXT): KubeConfig {
   const kc = new KubeConfig();
   kc.loadFromFile(state.kubeconfig);
