@@ -116,7 +116,7 @@ function bootOnlyParts(nic: ResolvedNic, liveAddress?: string): string[] {
   if (nic.routes.length && liveAddress) out.push(`route metrics (${nic.metric}; live routes get ${HOTPLUG_ROUTE_METRIC})`);
   if (nic.ip.dnsServers.length) out.push(`DNS servers ${nic.ip.dnsServers.join(', ')}`);
   if (nic.ip.searchDomains.length) out.push(`search domains ${nic.ip.searchDomains.join(', ')}`);
-  if (canLeaveRunningGuest(nic) === false && nic.type !== 'pod') out.push(`interface name ${nic.name}`);
+  if (!canLeaveRunningGuest(nic)) out.push(`interface name ${nic.name}`);
   return out;
 }
 
@@ -141,7 +141,7 @@ export function nicAddressing(nic: ResolvedNic, userData: string, hotplug: boole
   const noGuest = 'the user data does not make the guest bring up a NIC that appears while it runs';
   const guestFix = 'add Wukong\'s hot-plug stanza to the user data (HOTPLUG_USER_DATA, part of the default user data)';
   const waits = (why: string, fix: string | undefined, nextBoot: string[]): NicAddressing =>
-    ({ source, when: 'next-boot', live: [], nextBoot, summary: `at the next boot: ${why}`, fix });
+    ({ source, when: 'next-boot', live: [], nextBoot, summary: `${NEXT_BOOT}${why}`, fix });
   if (nic.type === 'kube-ovn') {
     if (v4(nic).length) {
       return waits('Kube-OVN reads a fixed IPv4 from the launcher pod\'s annotations, which KubeVirt copies from the template only when the pod is created',
@@ -171,11 +171,22 @@ export function nicAddressing(nic: ResolvedNic, userData: string, hotplug: boole
   return waits(why, fix, bootOnlyParts(nic));
 }
 
+/**
+ * The warning a plan gives before hot-plugging a NIC whose address will not be live: why, and what would make it live.
+ */
+export function notLiveWarning(a: NicAddressing): string | undefined {
+  if (a.when !== 'next-boot') return undefined;
+  return `its address reaches the guest only at the next boot (${a.summary.slice(NEXT_BOOT.length)})${a.fix ? `; to have it live, ${a.fix}` : ''}`;
+}
+
+const NEXT_BOOT = 'at the next boot: ';
+
 function addressSource(nic: ResolvedNic): AddressSource {
   if (nic.ip.mode === 'none') return 'none';
   if (nic.type === 'pod') return 'kubevirt-dhcp';
   if (nic.type === 'kube-ovn') return 'kube-ovn';
   if (nic.ip.mode === 'dhcp') return 'network-dhcp';
-  const ipam = nic.ip.delivery === 'both' || nic.ip.delivery === 'cni-ipam';
-  return ipam && nic.nad?.owner === 'vm' && nic.binding === 'bridge' && v4(nic).length ? 'kubevirt-dhcp' : 'network-data';
+  // What resolving decided: the NIC's own NAD carries its address as static IPAM, which KubeVirt's DHCP serves.
+  const ipam = nic.nad?.owner === 'vm' ? nic.nad.config?.ipam as { type?: string } | undefined : undefined;
+  return ipam?.type === 'static' && nic.binding === 'bridge' ? 'kubevirt-dhcp' : 'network-data';
 }

@@ -3,7 +3,7 @@
  * can do it live. Every rule follows kubevirt-hotplug.md (sections cited as §n) and seed 000 (primary protection, NAD
  * lifecycle). Pure: the live objects are passed in.
  */
-import { NicAddressing, nicAddressing } from './addressing';
+import { NicAddressing, nicAddressing, notLiveWarning } from './addressing';
 import { RESOURCE_NAME_ANNOTATION } from './cni-config';
 import { OTHER_PCI_DEVICES, hotplugPortBudget, quantityToBytes } from './hotplug-budget';
 import { KubeVirtVersion, NEWEST_DOCUMENTED_KUBEVIRT, atLeast, formatKubeVirtVersion } from './kubevirt-version';
@@ -477,11 +477,9 @@ function addressNics(ctx: Ctx): void {
     if (!nic || e.action === 'rejected' || e.action === 'skipped' || e.action === 'unplug') continue;
     const hotplug = ctx.running && (e.action === 'hotplug' || e.action === 'hotplug-via-migration');
     const addressing = nicAddressing(nic, desired.userData, hotplug);
-    const m = e as { addressing?: NicAddressing };
-    m.addressing = addressing;
-    if (hotplug && addressing.when === 'next-boot') {
-      e.warnings.push(`its address reaches the guest only at the next boot (${addressing.summary.replace(/^at the next boot: /, '')})${addressing.fix ? `; to have it live, ${addressing.fix}` : ''}`);
-    }
+    (e as { addressing?: NicAddressing }).addressing = addressing;
+    const warning = notLiveWarning(addressing);
+    if (warning) e.warnings.push(warning);
   }
 }
 
