@@ -9,7 +9,9 @@
 #     same tag): virt-controller itself, kubevirt-crds (prints the CRDs virt-operator's code generates) and
 #     kubevirt-webhooks (virt-api's admission handlers for VMs and VMIs, served as URL webhooks);
 #   - the reference CNI plugins from github.com/containernetworking/plugins (cni/), and ovs-config-check, which parses a
-#     NAD config with github.com/k8snetworkplumbingwg/ovs-cni's own loader (running ovs needs Open vSwitch).
+#     NAD config with github.com/k8snetworkplumbingwg/ovs-cni's own loader (running ovs needs Open vSwitch);
+#   - argocd-normalize (gitops/), which applies an Argo CD ignoreDifferences to an object as Argo CD's diff normalizer
+#     does, with github.com/itchyny/gojq (Argo CD's own modules do not build from the proxy).
 # Cached in ${XDG_CACHE_HOME:-~/.cache}/wukong-iac/testbed/<key>, the key a digest of every file of testbed/ and the Go
 # version: built once, rebuilt only when one of them changes. (scripts/test-env.sh takes kube-apiserver and etcd from
 # KUBEBUILDER_ASSETS instead when that names a folder holding both.)
@@ -21,14 +23,15 @@ source versions.env
 say() { echo "[testbed] $*" >&2; }
 step() { say "step $1 (at ${SECONDS} s): $2"; }
 have_assets() { [ -x "$1/kube-apiserver" ] && [ -x "$1/etcd" ]; }
-have_kubevirt() { [ -x "$1/kube-controller-manager" ] && [ -x "$1/virt-controller" ] && [ -x "$1/kubevirt-crds" ] && [ -x "$1/kubevirt-webhooks" ] && [ -x "$1/cni/bridge" ] && [ -x "$1/cni/ovs-config-check" ]; }
+have_kubevirt() { [ -x "$1/kube-controller-manager" ] && [ -x "$1/virt-controller" ] && [ -x "$1/kubevirt-crds" ] && [ -x "$1/kubevirt-webhooks" ] && [ -x "$1/cni/bridge" ] && [ -x "$1/cni/ovs-config-check" ] && [ -x "$1/argocd-normalize" ]; }
 
 command -v go >/dev/null || { say "no 'go' on PATH: install Go 1.26 or newer (https://go.dev/dl)"; exit 3; }
 
 # The pins must agree with what the modules require.
 requires() { { grep -E "^\s*(require\s+)?$1 v" "$2/go.mod" || true; } | sed -E 's/^\s*(require\s+)?\S+\s+(v\S+).*/\2/' | head -n 1; }
 for check in "k8s.io/kubernetes apiserver $KUBERNETES_VERSION" "go.etcd.io/etcd/server/v3 etcd $ETCD_VERSION" "kubevirt.io/kubevirt kubevirt $KUBEVIRT_VERSION" \
-  "github.com/containernetworking/plugins cni $CNI_PLUGINS_VERSION" "github.com/k8snetworkplumbingwg/ovs-cni cni $OVS_CNI_VERSION"; do
+  "github.com/containernetworking/plugins cni $CNI_PLUGINS_VERSION" "github.com/k8snetworkplumbingwg/ovs-cni cni $OVS_CNI_VERSION" \
+  "github.com/itchyny/gojq gitops $GOJQ_VERSION"; do
   read -r module dir want <<<"$check"
   got=$(requires "$module" "$dir")
   [ "$got" = "$want" ] || { say "$dir/go.mod requires $module $got but versions.env pins $want: bring them in step"; exit 1; }
@@ -51,7 +54,7 @@ export CGO_ENABLED=0
 say "building into $assets with $(go version)"
 
 step 1/5 "go mod download (the modules the go.mod files require, from the Go module proxy)"
-for module in apiserver etcd kubevirt cni; do (cd "$module" && go mod download); done
+for module in apiserver etcd kubevirt cni gitops; do (cd "$module" && go mod download); done
 
 step 2/5 "go build kube-apiserver and kube-controller-manager $KUBERNETES_VERSION (about 5 minutes on 2 cores)"
 minor=$(echo "$KUBERNETES_VERSION" | cut -d. -f2)
@@ -75,12 +78,13 @@ for var in gitVersion=$KUBEVIRT_VERSION gitTreeState=clean; do kv_ldflags="$kv_l
   && go build -trimpath -ldflags "$kv_ldflags" -o "$assets.tmp/kubevirt-crds" ./cmd/kubevirt-crds \
   && go build -trimpath -ldflags "$kv_ldflags" -o "$assets.tmp/kubevirt-webhooks" ./cmd/kubevirt-webhooks)
 
-step 5/5 "go build the CNI plugins $CNI_PLUGINS_VERSION (bridge, macvlan, host-local, static) and ovs-cni $OVS_CNI_VERSION's config loader"
+step 5/5 "go build the CNI plugins $CNI_PLUGINS_VERSION (bridge, macvlan, host-local, static), ovs-cni $OVS_CNI_VERSION's config loader and argocd-normalize (gojq $GOJQ_VERSION)"
 mkdir -p "$assets.tmp/cni"
 (cd cni && go build -trimpath -ldflags "-s -w" -o "$assets.tmp/cni/" \
   github.com/containernetworking/plugins/plugins/main/bridge github.com/containernetworking/plugins/plugins/main/macvlan \
   github.com/containernetworking/plugins/plugins/ipam/host-local github.com/containernetworking/plugins/plugins/ipam/static \
   && go build -trimpath -ldflags "-s -w" -o "$assets.tmp/cni/ovs-config-check" ./cmd/ovs-config-check)
+(cd gitops && go build -trimpath -ldflags "-s -w" -o "$assets.tmp/argocd-normalize" ./cmd/argocd-normalize)
 
 "$assets.tmp/kube-apiserver" --version | grep -qx "Kubernetes $KUBERNETES_VERSION" \
   || { say "the built kube-apiserver reports '$("$assets.tmp/kube-apiserver" --version)', not $KUBERNETES_VERSION"; exit 1; }

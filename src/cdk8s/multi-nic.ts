@@ -1,10 +1,12 @@
 import { Construct } from 'constructs';
 import {
-  IssueCollector, MULTINIC_LABEL, MANAGED_BY, MANAGED_BY_LABEL, NetworkConfig, RouteConfig, IpConfig, SubnetConfig, NetworkType,
+  IssueCollector, MULTINIC_LABEL, MANAGED_BY, MANAGED_BY_LABEL, NetworkConfig, RouteConfig, IpConfig, SubnetConfig, NetworkType, NicPresence,
+  LinkState,
   WukongValidationError, nicCniConfig, resolveVm, sharedNadName, throwIfErrors,
 } from '../model';
 import { AppRegistry, ISharedNetworks } from './app-registry';
 import { CniPlugin } from './cni-plugin';
+import { GitOpsContext } from './gitops-context';
 import { KubeOvnSubnet } from './kube-ovn-subnet';
 import { Nad } from './nad';
 
@@ -42,6 +44,17 @@ export interface MultiNicAttachment {
   readonly routes?: RouteConfig[];
   readonly primary?: boolean;
   readonly priority?: number;
+  /**
+   * `absent` unplugs this VM's NIC and keeps the shared NAD (see `NetworkConfig.state`).
+   * @default 'present'
+   * @see https://kubevirt.io/user-guide/network/hotplug/interfaces/
+   */
+  readonly state?: NicPresence;
+  /**
+   * @default 'up'
+   * @see https://kubevirt.io/user-guide/network/interfaces_and_networks/#interface-link-state
+   */
+  readonly linkState?: LinkState;
 }
 
 /** Props of a `MultiNic`. */
@@ -146,9 +159,11 @@ export class MultiNic extends Construct implements ISharedNetworks {
     const labels = { [MANAGED_BY_LABEL]: MANAGED_BY, [MULTINIC_LABEL]: this.name };
     const nad = new Nad(this, `${def.name}-${namespace}`, { name, namespace, plugin: CniPlugin.custom(config), resourceName, labels });
     this._nads.push(nad);
+    const gitops = GitOpsContext.of(this);
+    gitops.annotate(nad.apiObject, 'prerequisite');
     if (def.subnet) {
       const { provider, ...subnet } = def.subnet;
-      new KubeOvnSubnet(this, `${def.name}-${namespace}-subnet`, { ...subnet, nad, labels });
+      gitops.annotate(new KubeOvnSubnet(this, `${def.name}-${namespace}-subnet`, { ...subnet, nad, labels }).apiObject, 'prerequisite');
     }
   }
 }

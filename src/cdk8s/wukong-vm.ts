@@ -1,13 +1,14 @@
-import { Chart, Lazy } from 'cdk8s';
+import { ApiObject, Chart, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { VirtualMachine } from '../../imports/kubevirt.io';
 import {
-  Issue, LastApplied, NetworkConfig, RenderedVm, ResolvedNic, ResolvedVm, WukongSpec, WukongValidationError, formatIssue, ownedLabels, readWukong,
-  renderResolvedVm, resolveVm, throwIfErrors,
+  Issue, LastApplied, NetworkConfig, RenderedVm, ResolvedNic, ResolvedVm, Tombstone, WukongSpec, WukongValidationError, formatIssue, ownedLabels,
+  readWukong, renderResolvedVm, resolveVm, throwIfErrors, tombstonesOf, vmKey, withTombstones, withoutGitOpsAnnotations,
 } from '../model';
 import { AppRegistry } from './app-registry';
 import { CniPlugin } from './cni-plugin';
+import { FINISH_CONTEXT, GitOpsContext, PREVIOUS_CONTEXT } from './gitops-context';
 import { KubeOvnSubnet } from './kube-ovn-subnet';
 import { toKubeVirtSpec } from './kubevirt-spec';
 import { Nad } from './nad';
@@ -79,6 +80,9 @@ export class WukongVm extends Construct implements IRouteTarget {
   private readonly _networks: NetworkConfig[] = [];
   private readonly _routes: Route[] = [];
   private readonly _nics = new Map<string, WukongNic>();
+  /** NICs of the previous output gone from the code (context `wukong:previous`), with the ids of their objects. */
+  private readonly _tombstones = new Map<string, { tombstone: Tombstone; ids: string[] }>();
+  private readonly _tombstoneWarnings: Issue[] = [];
   /** The current networks and routes, resolved (with their warnings); reset when either changes. */
   private _resolution?: Resolution;
   /** Rendered from `_resolution` on demand: adding NICs one by one resolves each step but renders once. */
@@ -107,6 +111,7 @@ export class WukongVm extends Construct implements IRouteTarget {
         this.commitNic(n, i, resolution);
       });
     }
+    this.addTombstones();
     const first = this.render();
     this.apiObject = new VirtualMachine(this, 'Resource', {
       metadata: first.virtualMachine.metadata,
@@ -118,6 +123,7 @@ export class WukongVm extends Construct implements IRouteTarget {
         type: first.secret.type,
         stringData: Lazy.any({ produce: () => this.render().secret!.stringData }),
       });
+      GitOpsContext.of(this).annotate(this.cloudInitSecret, 'prerequisite');
     }
     this.node.addValidation({ validate: () => this.printWarnings() });
   }
@@ -127,9 +133,19 @@ export class WukongVm extends Construct implements IRouteTarget {
     return this.resolved.nics.map(n => this.nic(n.name)!);
   }
 
-  /** Warnings about the current spec (fields that are ignored, limits to know about). */
+  /** Warnings about the current spec (fields that are ignored, limits to know about) and its tombstones. */
   public get warnings(): Issue[] {
-    return [...this.render().warnings];
+    return [...this.render().warnings, ...this._tombstoneWarnings];
+  }
+
+  /** Names of the NICs kept as tombstones (`state: absent`) because the previous output had them. */
+  public get tombstones(): string[] {
+    return [...this._tombstones.keys()];
+  }
+
+  /** One warning per tombstone, saying what finishes it (also part of `warnings`). */
+  public get tombstoneWarnings(): Issue[] {
+    return [...this._tombstoneWarnings];
   }
 
   /** The NIC called `name`, or undefined. */
@@ -157,7 +173,7 @@ export class WukongVm extends Construct implements IRouteTarget {
   public render(): RenderedVm {
     if (!this._rendered) {
       const { vm, warnings } = this.resolution;
-      this._rendered = renderResolvedVm(vm, warnings);
+      this._rendered = renderResolvedVm(withTombstones(vm, [...this._tombstones.values()].map(t => t.tombstone)), warnings);
     }
     return this._rendered;
   }
@@ -210,6 +226,9 @@ export class WukongVm extends Construct implements IRouteTarget {
     this._resolution = resolution;
     this._rendered = undefined;
     const resolved = vm.nics.find(n => n.name === nic.name)!;
+    // A NIC back in the code is no tombstone: its own objects replace the kept ones.
+    for (const id of this._tombstones.get(nic.name)?.ids ?? []) this.node.tryRemoveChild(id);
+    this._tombstones.delete(nic.name);
     this.addOwnedObjects(vm, resolved, nic);
     this.checkInlineLimit();
     return this.nic(nic.name)!;
@@ -252,9 +271,36 @@ export class WukongVm extends Construct implements IRouteTarget {
       labels: ownedLabels(vm),
     });
     this.nic(nic.name)!._setNad(nad);
+    const gitops = GitOpsContext.of(this);
+    gitops.annotate(nad.apiObject, nic.state === 'absent' ? 'tombstone-prerequisite' : 'prerequisite');
     if (nic.kubeOvn?.subnet && input.subnet) {
       const { provider, ...subnet } = input.subnet;
-      this.nic(nic.name)!._setSubnet(new KubeOvnSubnet(this, `${nic.name}-subnet`, { ...subnet, nad, labels: ownedLabels(vm) }));
+      const created = new KubeOvnSubnet(this, `${nic.name}-subnet`, { ...subnet, nad, labels: ownedLabels(vm) });
+      gitops.annotate(created.apiObject, nic.state === 'absent' ? 'tombstone-prerequisite' : 'prerequisite');
+      this.nic(nic.name)!._setSubnet(created);
+    }
+  }
+
+  /**
+   * Keeps the NICs of the previous output that the code no longer has as tombstones: their interface with
+   * `state: absent`, their network, and their NAD and Subnet as they were, protected from the GitOps tool's pruning.
+   */
+  private addTombstones(): void {
+    const gitops = GitOpsContext.of(this);
+    const key = vmKey(this);
+    const hint = (nic: string) => `--finish ${key}/${nic} beside --previous (cdk8s: context ${FINISH_CONTEXT} beside ${PREVIOUS_CONTEXT})`;
+    const result = tombstonesOf(this.resolved, gitops.previousOf(key), gitops.finishOf(key), hint);
+    if (result.errors.length) throw new WukongValidationError(this.subject, result.errors.map(message => ({ severity: 'error' as const, path: FINISH_CONTEXT, message })));
+    this._tombstoneWarnings.push(...result.warnings.map(message => ({ severity: 'warning' as const, path: 'networks', message })));
+    for (const tombstone of result.tombstones) {
+      const ids: string[] = [];
+      for (const object of [tombstone.nad, tombstone.subnet]) {
+        if (!object) continue;
+        const id = `${tombstone.name}-tombstone-${object.kind === 'Subnet' ? 'subnet' : 'nad'}`;
+        gitops.annotate(new ApiObject(this, id, withoutGitOpsAnnotations(object)), 'tombstone-prerequisite');
+        ids.push(id);
+      }
+      this._tombstones.set(tombstone.name, { tombstone, ids });
     }
   }
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { ParsedArgs, UsageError, parseArgs } from './args';
+import { ParsedArgs, UsageError, parseArgs, stringFlag } from './args';
 import type { Io } from './plan-command';
 import { synthDocuments, writeOutput } from './synth';
 import { apiStatusCode, describeApiError } from '../kube/api-errors';
@@ -10,9 +10,15 @@ export const EXIT = { OK: 0, FAILED: 1, INVALID: 2, RESTART: 3 } as const;
 const USAGE = `usage: wukong <command> [options]
 
 commands:
-  synth FILE... [-o DIR]          Wukong YAML (vm.novasphere.dev/v1alpha1) → NADs, VirtualMachine, cloud-init Secret,
-                                  Kube-OVN Subnets: DIR/<namespace>.<name>.k8s.yaml (default: dist)
-  plan OLD.yaml NEW.yaml          what changing OLD into NEW does to a running VM, NIC by NIC
+  synth FILE... [-o DIR] [--previous DIR] [--finish NS/VM/NIC,...] [--gitops argocd|flux|none]
+                                  Wukong YAML (vm.novasphere.dev/v1alpha1) → NADs, VirtualMachine, cloud-init Secret,
+                                  Kube-OVN Subnets: DIR/<namespace>.<name>.k8s.yaml (default: dist); NICs in the
+                                  --previous output but gone from the code stay as tombstones (state: absent) until
+                                  --finish names them
+  plan OLD NEW [--format text|json|markdown]
+                                  what changing OLD into NEW does to a running VM, NIC by NIC: two Wukong YAML files,
+                                  or two synthesized outputs (directories or files, e.g. a pull request's base and
+                                  head), planned as a GitOps tool applies them
   plan FILE... --live             the same against the cluster (the VM, its VMI and what it owns)
   apply FILE... [--wait] [--timeout S] [--allow-restart]
                                   create or update the VMs in the cluster: NIC changes are hot-plugged or unplugged in
@@ -26,8 +32,8 @@ exit codes: 0 done / all live-applicable · 3 a restart is needed · 2 invalid i
 
 const CLUSTER = { 'kubeconfig': { value: true }, 'context': { value: true }, 'kubevirt-version': { value: true } };
 const SPECS: Record<string, Record<string, { value: boolean; alias?: string }>> = {
-  synth: { output: { value: true, alias: 'o' } },
-  plan: { ...CLUSTER, 'live': { value: false }, 'json': { value: false }, 'allow-restart': { value: false } },
+  synth: { output: { value: true, alias: 'o' }, previous: { value: true }, finish: { value: true }, gitops: { value: true } },
+  plan: { ...CLUSTER, 'live': { value: false }, 'json': { value: false }, 'format': { value: true }, 'allow-restart': { value: false } },
   apply: { ...CLUSTER, 'wait': { value: false }, 'timeout': { value: true }, 'allow-restart': { value: false } },
   status: { kubeconfig: { value: true }, context: { value: true }, namespace: { value: true, alias: 'n' }, json: { value: false } },
   rbac: {
@@ -46,7 +52,7 @@ const STD_IO: Io = { out: l => process.stdout.write(`${l}\n`), err: l => process
 function synth(args: ParsedArgs, io: Io): number {
   if (args.positional.length === 0) throw new UsageError('synth needs at least one Wukong YAML file');
   const outdir = typeof args.flags.output === 'string' ? args.flags.output : 'dist';
-  const result = synthDocuments(args.positional);
+  const result = synthDocuments(args.positional, { previous: stringFlag(args, 'previous'), finish: stringFlag(args, 'finish'), gitops: stringFlag(args, 'gitops') });
   for (const w of result.warnings) io.err(`warning: ${w}`);
   for (const e of result.errors) io.err(`error: ${e}`);
   if (result.errors.length) {

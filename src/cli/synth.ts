@@ -1,8 +1,8 @@
 import { mkdirSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { ApiObject, App, Chart, DependencyGraph, Yaml } from 'cdk8s';
-import { PRINT_WARNINGS_CONTEXT, WukongVm } from '../cdk8s';
-import { WukongValidationError, formatIssue } from '../model';
+import { FINISH_CONTEXT, GITOPS_CONTEXT, GitOpsContext, PREVIOUS_CONTEXT, PRINT_WARNINGS_CONTEXT, WukongVm } from '../cdk8s';
+import { WukongValidationError, argoCdIgnoreDifferences, formatIssue } from '../model';
 import { readWukongs } from './wukongs';
 
 /** The file `wukong synth` writes a VM to: namespace first, then name (a namespace is a DNS label, without dots). */
@@ -19,13 +19,39 @@ export interface SynthOutput {
   readonly summary: Map<string, string[]>;
 }
 
+/** Options of `wukong synth` for GitOps repositories (the cdk8s context keys of the same names). */
+export interface SynthOptions {
+  /** `--previous DIR`: the previous output, whose NICs gone from the code become tombstones. */
+  readonly previous?: string;
+  /** `--finish ns/vm/nic,...`: tombstones to drop. */
+  readonly finish?: string;
+  /** `--gitops argocd|flux|none`. */
+  readonly gitops?: string;
+}
+
+/** The file `--gitops argocd` adds: not YAML, so neither Argo CD nor Flux applies it. */
+export const ARGOCD_IGNORE_DIFFERENCES_FILE = 'argocd-ignore-differences.txt';
+
+function ignoreDifferencesText(): string {
+  return [
+    '# spec.ignoreDifferences for the Argo CD Application that syncs this directory (written by wukong synth --gitops argocd).',
+    '# What KubeVirt writes into a VirtualMachine itself: unplugged (absent) interfaces and their networks, which it deletes',
+    '# once detached, the PCI topology annotation and the firmware UUID and serial. Do not set RespectIgnoreDifferences=true:',
+    '# it would keep state: absent from ever being applied.',
+    Yaml.stringify({ ignoreDifferences: argoCdIgnoreDifferences() }).trimEnd(),
+    '',
+  ].join('\n');
+}
+
+const FLAGS: Record<string, keyof SynthOptions> = { [PREVIOUS_CONTEXT]: 'previous', [FINISH_CONTEXT]: 'finish', [GITOPS_CONTEXT]: 'gitops' };
+
 /**
  * Turns the Wukong documents of `files` into manifests, one `<namespace>.<name>.k8s.yaml` per Wukong (a namespace has
  * no dot, so no two VMs share a file). Every document is validated first and all
  * errors are returned together (`<source>: <field>: <message>`); nothing is produced when there is one. All VMs go
  * through one cdk8s app, so MACs, NAD names and IPs are also checked across documents and files.
  */
-export function synthDocuments(files: string[]): SynthOutput {
+export function synthDocuments(files: string[], options: SynthOptions = {}): SynthOutput {
   const { wukongs, errors, warnings } = readWukongs(files);
   const names = new Map<string, string>();
   for (const { source, vm } of wukongs) {
@@ -38,22 +64,34 @@ export function synthDocuments(files: string[]): SynthOutput {
   if (errors.length) return empty;
   const app = new App();
   app.node.setContext(PRINT_WARNINGS_CONTEXT, false);
+  for (const [key, option] of Object.entries(FLAGS)) if (options[option] !== undefined) app.node.setContext(key, options[option]);
+  try {
+    GitOpsContext.of(app);
+  } catch (e) {
+    if (!(e instanceof WukongValidationError)) throw e;
+    return { ...empty, errors: e.issues.map(i => `--${FLAGS[i.path]}: ${i.message}`) };
+  }
   const charts: Array<[string, Chart]> = [];
   for (const { source: doc, vm, manifest } of wukongs) {
     const file = synthFileName(vm);
     const chart = new Chart(app, `${vm.namespace}.${vm.name}`);
     try {
       // From what readWukongs validated; the construct adds the checks that span documents (MACs, NADs, IPs).
-      WukongVm.fromManifest(chart, vm.name, manifest);
+      const built = WukongVm.fromManifest(chart, vm.name, manifest);
+      warnings.push(...built.tombstoneWarnings.map(w => `${doc.label}: ${w.message}`));
       charts.push([file, chart]);
     } catch (e) {
       if (!(e instanceof WukongValidationError)) throw e;
-      errors.push(...e.issues.map(i => `${doc.label}: ${formatIssue({ ...i, path: i.path.startsWith('spec.') ? i.path : `spec.${i.path}` })}`));
+      errors.push(...e.issues.map(i => `${doc.label}: ${formatIssue({ ...i, path: flagOrSpecPath(i.path) })}`));
     }
   }
   if (errors.length) return empty;
   const outputs = new Map<string, string>();
   const summary = new Map<string, string[]>();
+  if (GitOpsContext.of(app).tool === 'argocd') {
+    outputs.set(ARGOCD_IGNORE_DIFFERENCES_FILE, ignoreDifferencesText());
+    summary.set(ARGOCD_IGNORE_DIFFERENCES_FILE, ['Argo CD spec.ignoreDifferences']);
+  }
   // chart.toJson() resolves and validates the whole app each time (quadratic over 1,000 documents): do that once, via
   // the first chart, then take each chart's objects the way cdk8s does (its dependency order, its own objects only).
   charts[0]?.[1].toJson();
@@ -65,6 +103,12 @@ export function synthDocuments(files: string[]): SynthOutput {
     summary.set(file, objects.map((o: { kind: string }) => o.kind));
   }
   return { files: outputs, summary, errors, warnings };
+}
+
+/** A field path of the spec, or the flag a context key stands for. */
+function flagOrSpecPath(path: string): string {
+  if (FLAGS[path]) return `--${FLAGS[path]}`;
+  return path.startsWith('spec.') ? path : `spec.${path}`;
 }
 
 /** Writes the synthesized files into `outdir`. */

@@ -66,9 +66,9 @@ function ethernet(nic: ResolvedNic): Record<string, unknown> {
   return e;
 }
 
-/** The v2 network config of a VM: one `ethernets` entry per NIC, ordered by rank (priority). */
+/** The v2 network config of a VM: one `ethernets` entry per NIC on the VM, ordered by rank (priority). */
 export function buildNetworkData(vm: ResolvedVm): NetworkDataV2 {
-  const ordered = [...vm.nics].sort((a, b) => a.rank - b.rank);
+  const ordered = vm.nics.filter(n => n.state !== 'absent').sort((a, b) => a.rank - b.rank);
   return { version: 2, ethernets: Object.fromEntries(ordered.map(n => [n.name, ethernet(n)])) };
 }
 

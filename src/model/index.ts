@@ -15,6 +15,8 @@ export * from './cloud-init';
 export * from './vm-spec';
 export * from './manifests';
 export * from './render';
+export * from './gitops';
+export * from './synthesized';
 export * from './wukong-manifest';
 export * from './inventory';
 export * from './live';

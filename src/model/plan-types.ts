@@ -13,6 +13,8 @@ export type PlanAction =
   | 'hotplug-via-migration'
   /** A removed bridge NIC: `state: absent`; on a stopped VM, its entries are removed. */
   | 'unplug'
+  /** The guest NIC's link goes up or down in place (KubeVirt `state: up|down`). */
+  | 'link-change'
   /** KubeVirt cannot apply it live: applied to the template only with an explicit opt-in, then a restart applies it. */
   | 'restart-required'
   /** Never allowed; nothing of the plan is applied. */

@@ -44,6 +44,13 @@ export interface PlanInput {
   readonly allowRestart?: boolean;
   /** Plan NADs, Subnets and the Secret too (the CLI); the Pulumi component manages them as resources. @default true */
   readonly manageOwnedObjects?: boolean;
+  /** `desired` as already rendered (synthesized manifests): compared as it is instead of rendering `desired` again. */
+  readonly rendered?: RenderedVm;
+  /**
+   * A NIC that left the spec is unplugged (`state: absent`), as `wukong apply` and Pulumi do. False for manifests
+   * applied as they are (GitOps): a NIC that left the template just leaves it. @default true
+   */
+  readonly unplugRemoved?: boolean;
 }
 
 interface Ctx {
@@ -68,7 +75,7 @@ function entry(ctx: Ctx, subject: PlanSubject, name: string, action: PlanAction,
 function bindingOf(iface: Record<string, unknown>): string {
   for (const k of ['masquerade', 'bridge', 'sriov', 'slirp', 'passt', 'passtBinding', 'macvtap']) if (iface[k] !== undefined) return k;
   const b = iface.binding as { name?: string } | undefined;
-  return b?.name ? `binding ${b.name}` : 'none';
+  return b?.name ?? 'none';
 }
 
 function networkOf(net: Record<string, unknown> | undefined): string {
@@ -150,9 +157,39 @@ function planNewNic(ctx: Ctx, nic: ResolvedNic, budget: { left: number }): void 
     return;
   }
   budget.left--;
+  if (nic.linkState === 'down' && !atLeast(ctx.version, 1, 6)) {
+    warnings.push(`KubeVirt ${formatKubeVirtVersion(ctx.version)} plugs it with its link up (a plug straight into down came with v1.6, §2); apply again to set it down`);
+  }
   entry(ctx, 'nic', nic.name, 'hotplug',
     'interface (pinned MAC) and network appended to the VM template; KubeVirt plugs it in place with thick Multus and the dynamic-networks controller, or at the next live migration (§1)',
     warnings);
+}
+
+function linkStateOf(iface: Record<string, unknown>): 'up' | 'down' {
+  return iface.state === 'down' ? 'down' : 'up';
+}
+
+/** A NIC the spec marks `state: absent`: unplugged while KubeVirt still has it, then left alone. */
+function planAbsentNic(ctx: Ctx, nic: ResolvedNic, live: LiveNic | undefined): void {
+  if (!ctx.current) {
+    entry(ctx, 'nic', nic.name, 'unchanged', 'created with state: absent: KubeVirt never attaches it and drops its entries (§3)');
+  } else if (!live) {
+    entry(ctx, 'nic', nic.name, 'unchanged', 'unplugged: KubeVirt has detached it and removed its entries; remove it from the spec to drop its NAD');
+  } else {
+    planRemovedNic(ctx, live, false, 'absent');
+  }
+}
+
+/** A link state change of a NIC that is otherwise unchanged. */
+function planLinkChange(ctx: Ctx, nic: ResolvedNic, from: 'up' | 'down'): void {
+  const what = `link ${from} → ${nic.linkState}`;
+  if (!ctx.running) {
+    entry(ctx, 'nic', nic.name, 'vm-update', `${what}: the VM is not running, so the guest starts with it`);
+  } else if (!atLeast(ctx.version, 1, 5)) {
+    entry(ctx, 'nic', nic.name, 'rejected', `${what}: KubeVirt ${formatKubeVirtVersion(ctx.version)} has no link state (added in v1.5, §2) and rejects state: ${nic.linkState}`);
+  } else {
+    entry(ctx, 'nic', nic.name, 'link-change', `${what}, set live on the guest's NIC; the device and its addresses stay (§2)`, versionWarnings(ctx));
+  }
 }
 
 function planChangedNic(ctx: Ctx, nic: ResolvedNic, live: LiveNic): void {
@@ -200,6 +237,10 @@ function planChangedNic(ctx: Ctx, nic: ResolvedNic, live: LiveNic): void {
     entry(ctx, 'nic', nic.name, 'restart-required', `Kube-OVN fixed ${ovn} changes; Kube-OVN assigns it when the pod is created, so it takes a restart`);
     return;
   }
+  if (linkStateOf(live.iface) !== nic.linkState) {
+    planLinkChange(ctx, nic, linkStateOf(live.iface));
+    return;
+  }
   entry(ctx, 'nic', nic.name, 'unchanged', ipamOnly
     ? 'only its NAD\'s static IPAM changes, which KubeVirt\'s DHCP serves from the next attach (restart or migration) on; the guest keeps the address of its network data'
     : 'no change');
@@ -232,7 +273,8 @@ function kubeOvnDiff(ctx: Ctx, nic: ResolvedNic): string | undefined {
   return changed.length ? changed.map(k => `${k.includes('ip_address') ? 'IP' : 'MAC'} ${have[k] ?? 'unset'} → ${want[k] ?? 'unset'}`).join(', ') : undefined;
 }
 
-function planRemovedNic(ctx: Ctx, live: LiveNic, wasPrimary: boolean): void {
+/** A NIC leaving the VM: marked `state: absent` in the spec (`absent`), or gone from it. */
+function planRemovedNic(ctx: Ctx, live: LiveNic, wasPrimary: boolean, how: 'absent' | 'removed'): void {
   const binding = bindingOf(live.iface);
   if (live.absent) {
     entry(ctx, 'nic', live.name, 'unchanged', 'unplug in progress: KubeVirt removes the entries once the interface is detached (§3)');
@@ -248,6 +290,14 @@ function planRemovedNic(ctx: Ctx, live: LiveNic, wasPrimary: boolean): void {
   }
   if (!ctx.running) {
     entry(ctx, 'nic', live.name, 'unplug', 'the VM is not running: its interface and network entries are removed directly, KubeVirt\'s advice for stopped VMs (§12)');
+    return;
+  }
+  if (how === 'removed' && ctx.input.unplugRemoved === false) {
+    entry(ctx, 'nic', live.name, 'restart-required',
+      'it leaves the template without state: absent, so KubeVirt keeps it in the guest until a restart and marks the VM RestartRequired (§3); '
+      + 'synthesize with --previous to keep it as a tombstone that unplugs it', [
+        'its NAD, if pruned now, is gone while the VMI still uses it: the next restart or migration fails ("failed to locate network attachment definition")',
+      ]);
     return;
   }
   if (binding === 'sriov') {
@@ -391,7 +441,7 @@ export function planVm(input: PlanInput): Plan {
   const running = input.live === undefined || input.live.vm === undefined ? true : !!vmi?.running;
   const multus = input.multusInstalled ?? true;
   const desiredVm = multus || input.desired.onMissingMultus !== 'pod-network-only' ? input.desired : withoutMultus(input.desired);
-  const ctx: Ctx = { input, version, running, desired: renderResolvedVm(desiredVm), current, vmi, entries: [], warnings: [] };
+  const ctx: Ctx = { input, version, running, desired: input.rendered ?? renderResolvedVm(desiredVm), current, vmi, entries: [], warnings: [] };
   const manage = input.manageOwnedObjects ?? true;
 
   if (!multus) {
@@ -407,7 +457,10 @@ export function planVm(input: PlanInput): Plan {
   if (manage && (multus || desiredVm !== input.desired)) planOwnedObjects(ctx, 'before');
 
   if (!current) {
-    for (const nic of multus ? desiredVm.nics : desiredVm.nics.filter(n => !n.nad)) entry(ctx, 'nic', nic.name, 'create', 'created with the VM');
+    for (const nic of multus ? desiredVm.nics : desiredVm.nics.filter(n => !n.nad)) {
+      if (nic.state === 'absent') planAbsentNic(ctx, nic, undefined);
+      else entry(ctx, 'nic', nic.name, 'create', 'created with the VM');
+    }
     entry(ctx, 'VirtualMachine', input.desired.name, 'create', 'the VM does not exist yet');
   } else {
     if (hasCondition(current.vm.conditions, 'RestartRequired')) {
@@ -417,7 +470,8 @@ export function planVm(input: PlanInput): Plan {
     const managed = new Set([...(input.applied?.nics.map(n => n.name) ?? []), ...input.desired.nics.map(n => n.name)]);
     for (const nic of multus ? desiredVm.nics : desiredVm.nics.filter(n => !n.nad)) {
       const live = current.vm.nics.find(n => n.name === nic.name);
-      if (live) planChangedNic(ctx, nic, live);
+      if (nic.state === 'absent') planAbsentNic(ctx, nic, live);
+      else if (live) planChangedNic(ctx, nic, live);
       else planNewNic(ctx, nic, budget);
     }
     const wasPrimary = (name: string) => input.applied?.nics.find(n => n.name === name)?.primary ?? false;
@@ -427,7 +481,7 @@ export function planVm(input: PlanInput): Plan {
         ctx.warnings.push(`interface '${live.name}' is on the VM but not in the spec or the last applied one: left alone`);
         continue;
       }
-      planRemovedNic(ctx, live, wasPrimary(live.name));
+      planRemovedNic(ctx, live, wasPrimary(live.name), 'removed');
     }
     planVmFields(ctx);
   }
@@ -474,7 +528,7 @@ function addressNics(ctx: Ctx): void {
   const { desired } = ctx.input;
   for (const e of ctx.entries) {
     const nic = e.subject === 'nic' ? desired.nics.find(n => n.name === e.name) : undefined;
-    if (!nic || e.action === 'rejected' || e.action === 'skipped' || e.action === 'unplug') continue;
+    if (!nic || nic.state === 'absent' || e.action === 'rejected' || e.action === 'skipped' || e.action === 'unplug') continue;
     const hotplug = ctx.running && (e.action === 'hotplug' || e.action === 'hotplug-via-migration');
     const addressing = nicAddressing(nic, desired.userData, hotplug);
     (e as { addressing?: NicAddressing }).addressing = addressing;

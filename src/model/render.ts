@@ -1,4 +1,5 @@
 import { INLINE_CLOUD_INIT_LIMIT, buildNetworkData, networkDataYaml } from './cloud-init';
+import { withoutGitOpsAnnotations } from './gitops';
 import { Issue, WukongValidationError } from './issues';
 import { NadManifest, SecretManifest, SubnetManifest, renderCloudInitSecret, renderNad, renderSubnet } from './manifests';
 import { cloudInitSecretName } from './names';
@@ -58,6 +59,10 @@ export function renderResolvedVm(vm: ResolvedVm, warnings: Issue[] = [], deliver
     if (nic.nad?.owner !== 'vm' || !nic.nad.config) continue;
     nads.push(renderNad({ ...nic.nad, config: nic.nad.config, labels }));
     if (nic.kubeOvn?.subnet) subnets.push(renderSubnet(nic.kubeOvn.subnet, labels));
+  }
+  for (const t of vm.tombstones ?? []) {
+    if (t.nad) nads.push(withoutGitOpsAnnotations(t.nad));
+    if (t.subnet) subnets.push(withoutGitOpsAnnotations(t.subnet));
   }
   return { vm, virtualMachine, nads, subnets, secret, networkData, warnings };
 }

@@ -236,6 +236,20 @@ function resolveNad(n: NetworkConfig, type: NetworkType, ctx: VmContext, ipam: R
   return { nad, subnet };
 }
 
+/** KubeVirt's admission rules for `interfaces[].state` (pkg/network/admitter/admit.go), plus the primary NIC's. */
+function checkLifecycle(n: NetworkConfig, type: NetworkType, place: NicPlacement, path: string, issues: IssueCollector): void {
+  if (n.state === 'absent') {
+    if (BINDINGS[type] !== 'bridge') {
+      issues.error(`${path}.state`, `'absent' unplugs only NICs with KubeVirt's bridge binding (bridge, ovs, kube-ovn), and KubeVirt rejects it on a ${type} NIC; remove the NIC from networks instead, which takes a restart`);
+    }
+    if (place.primary) issues.error(`${path}.state`, '\'absent\' cannot unplug the primary NIC: it carries the default route; make another NIC primary first');
+    if (n.linkState !== undefined) issues.error(`${path}.linkState`, `${show(n.linkState)} does not apply to a NIC being unplugged; remove it`);
+  }
+  if (n.linkState !== undefined && type === 'sriov') {
+    issues.error(`${path}.linkState`, `${show(n.linkState)} is not supported on SR-IOV NICs (KubeVirt rejects it); remove it`);
+  }
+}
+
 /** Validates and resolves one entry of `networks[]`. */
 export function resolveNic(n: NetworkConfig, place: NicPlacement, ctx: VmContext): ResolvedNic {
   const { issues } = ctx;
@@ -267,6 +281,7 @@ export function resolveNic(n: NetworkConfig, place: NicPlacement, ctx: VmContext
   if (place.primary && type !== 'kube-ovn' && ip.mode === 'static' && !ip.gateway4 && !ip.gateway6) {
     issues.warn(`${path}.ipConfig.gateway`, 'is not set on the primary NIC, so the guest gets no default route; set it, use mode dhcp, or make the pod network primary');
   }
+  checkLifecycle(n, type, place, path, issues);
   const { mac, macSource } = resolveMac(n.macAddress, `${path}.macAddress`, ctx.namespace, ctx.vmName, n.name, issues);
   return {
     index: place.index,
@@ -284,5 +299,7 @@ export function resolveNic(n: NetworkConfig, place: NicPlacement, ctx: VmContext
     mtu: n.mtu,
     ip,
     routes,
+    state: n.state ?? 'present',
+    linkState: n.linkState ?? 'up',
   };
 }

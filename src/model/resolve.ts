@@ -89,7 +89,8 @@ function placeNics(spec: WukongSpec, pod: PodNetworkConfig | undefined, paths: F
   }
   let primary: string | undefined = explicit[0];
   if (!primary) {
-    const first = nets.findIndex(n => n && n.primary !== false);
+    // A NIC being unplugged cannot carry the default route.
+    const first = nets.findIndex(n => n && n.primary !== false && n.state !== 'absent');
     primary = first >= 0 ? `${netsPath}[${first}]` : podEnabled && pod?.primary !== false ? at(paths.spec, 'podNetwork') : undefined;
   }
   const entries = [
@@ -100,7 +101,10 @@ function placeNics(spec: WukongSpec, pod: PodNetworkConfig | undefined, paths: F
   // The primary NIC ranks first whatever its priority: guests whose renderer keeps DHCP default routes on every NIC
   // (cloud-init's sysconfig) pick the default route by metric, so the primary must have the lowest.
   const first = (e: { path: string }) => (e.path === primary ? 0 : 1);
-  const ranked = [...entries].sort((a, b) => (first(a) - first(b)) || ((a.priority ?? Infinity) - (b.priority ?? Infinity)) || a.order - b.order);
+  // A NIC being unplugged ranks last, so the others keep the metrics they have without it.
+  const gone = (e: { index: number }) => (e.index >= 0 && nets[e.index]?.state === 'absent' ? 1 : 0);
+  const ranked = [...entries].sort((a, b) => (gone(a) - gone(b)) || (first(a) - first(b))
+    || ((a.priority ?? Infinity) - (b.priority ?? Infinity)) || a.order - b.order);
   const placement = new Map<string, NicPlacement>();
   ranked.forEach((e, rank) => placement.set(e.path, { index: e.index, primary: e.path === primary, rank, metric: 100 * (rank + 1) }));
   return placement;
@@ -139,6 +143,8 @@ function resolvePodNic(pod: PodNetworkConfig | undefined, place: NicPlacement, c
     metric: place.metric,
     ip,
     routes: resolveRoutes(pod?.routes, ip, ipCtx, `${path}.routes`),
+    state: 'present',
+    linkState: 'up',
   };
 }
 

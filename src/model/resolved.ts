@@ -1,5 +1,6 @@
+import type { Tombstone } from './gitops';
 import { Cidr, Ip } from './ip';
-import { IpDelivery, IpMode, NetworkDataDelivery, NetworkType, OnMissingMultus, RunStrategy } from './types';
+import { IpDelivery, IpMode, LinkState, NetworkDataDelivery, NetworkType, NicPresence, OnMissingMultus, RunStrategy } from './types';
 
 /** How KubeVirt connects a NIC to its pod-side interface. */
 export type Binding = 'masquerade' | 'bridge' | 'sriov' | 'macvtap';
@@ -76,6 +77,9 @@ export interface ResolvedNic {
   readonly mtu?: number;
   readonly ip: ResolvedIp;
   readonly routes: ResolvedRoute[];
+  /** `absent`: being unplugged; kept in the template and its NAD kept, left out of the network data. */
+  readonly state: NicPresence;
+  readonly linkState: LinkState;
 }
 
 /** A validated VM with every default applied: the single input of all renderers and the planner. */
@@ -93,4 +97,6 @@ export interface ResolvedVm {
   readonly onMissingMultus: OnMissingMultus;
   /** Pod network first (when enabled), then `networks[]` in declaration order. */
   readonly nics: ResolvedNic[];
+  /** NICs of the previous synthesized output that left the code, kept unplugged (see gitops.ts). @default - none */
+  readonly tombstones?: Tombstone[];
 }

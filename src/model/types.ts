@@ -30,6 +30,18 @@ export const IP_MODES: readonly IpMode[] = ['dhcp', 'static', 'none'];
 export type IpDelivery = 'both' | 'network-data' | 'cni-ipam';
 export const IP_DELIVERIES: readonly IpDelivery[] = ['both', 'network-data', 'cni-ipam'];
 
+/**
+ * Whether a NIC is on the VM. `absent` is KubeVirt's declarative hot-unplug: the interface stays in the VM template with
+ * `state: absent` until KubeVirt has detached it and removed the entries itself
+ * (https://kubevirt.io/user-guide/network/hotplug/interfaces/#removing-an-interface-from-a-running-vm).
+ */
+export type NicPresence = 'present' | 'absent';
+export const NIC_PRESENCES: readonly NicPresence[] = ['present', 'absent'];
+
+/** Link state of a guest NIC (KubeVirt `interfaces[].state` `up`/`down`, v1.5+). */
+export type LinkState = 'up' | 'down';
+export const LINK_STATES: readonly LinkState[] = ['up', 'down'];
+
 /** What to do when the cluster has no Multus (no NetworkAttachmentDefinition CRD); seed 003 §2.1/§5.1. */
 export type OnMissingMultus = 'fail' | 'pod-network-only';
 export const ON_MISSING_MULTUS: readonly OnMissingMultus[] = ['fail', 'pod-network-only'];
@@ -128,6 +140,20 @@ export interface NetworkConfig {
    * creates or deletes it, but its type fields are still checked.
    */
   readonly sharedBy?: string;
+  /**
+   * `absent` unplugs the NIC: KubeVirt detaches it from a running guest and then drops its interface and network, while
+   * its MAC and NAD stay until the NIC leaves the spec; the guest's network data no longer lists it. Bridge binding only
+   * (bridge, ovs, kube-ovn), never the primary NIC: KubeVirt's admission rejects it elsewhere
+   * (https://github.com/kubevirt/kubevirt/blob/v1.8.4/pkg/network/admitter/admit.go).
+   * @default 'present'
+   */
+  readonly state?: NicPresence;
+  /**
+   * `down` keeps the device in the guest with its link cut; a running VM follows the change live from KubeVirt 1.6
+   * (https://kubevirt.io/user-guide/network/interfaces_and_networks/#interface-link-state). Not for SR-IOV NICs.
+   * @default 'up'
+   */
+  readonly linkState?: LinkState;
 }
 
 /** The pod network (`default`, masquerade binding) every seed VM gets. */

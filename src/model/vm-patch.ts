@@ -81,7 +81,7 @@ export function vmPatch(input: PatchInput): JsonPatchOp[] {
     } else if (cur && (e.action === 'unplug' || (e.action === 'restart-required' && !iface))) {
       removals.push({ index: cur.ifaceIndex, path: IFACES, name: cur.name });
       if (cur.networkIndex >= 0) removals.push({ index: cur.networkIndex, path: NETS, name: cur.name });
-    } else if (cur && iface && net && ['restart-required', 'hotplug-via-migration', 'vm-update'].includes(e.action)) {
+    } else if (cur && iface && net && ['restart-required', 'hotplug-via-migration', 'vm-update', 'link-change'].includes(e.action)) {
       ops.push({ op: 'test', path: `${IFACES}/${cur.ifaceIndex}/name`, value: cur.name }, { op: 'replace', path: `${IFACES}/${cur.ifaceIndex}`, value: iface });
       if (cur.networkIndex >= 0) {
         ops.push({ op: 'test', path: `${NETS}/${cur.networkIndex}/name`, value: cur.name }, { op: 'replace', path: `${NETS}/${cur.networkIndex}`, value: net });

@@ -84,11 +84,13 @@ export function ownedLabels(vm: ResolvedVm): Record<string, string> {
 
 /** The `interfaces[]` entry of a NIC, with its pinned MAC. */
 export function kvInterface(nic: ResolvedNic): KvInterface {
+  // An empty state means link up, so a NIC that is up carries none.
+  const state = nic.state === 'absent' ? { state: 'absent' } : nic.linkState === 'down' ? { state: 'down' } : {};
   switch (nic.binding) {
-    case 'masquerade': return { name: nic.name, masquerade: {}, macAddress: nic.mac };
-    case 'bridge': return { name: nic.name, bridge: {}, macAddress: nic.mac };
-    case 'sriov': return { name: nic.name, sriov: {}, macAddress: nic.mac };
-    case 'macvtap': return { name: nic.name, binding: { name: 'macvtap' }, macAddress: nic.mac };
+    case 'masquerade': return { name: nic.name, masquerade: {}, macAddress: nic.mac, ...state };
+    case 'bridge': return { name: nic.name, bridge: {}, macAddress: nic.mac, ...state };
+    case 'sriov': return { name: nic.name, sriov: {}, macAddress: nic.mac, ...state };
+    case 'macvtap': return { name: nic.name, binding: { name: 'macvtap' }, macAddress: nic.mac, ...state };
   }
 }
 
@@ -130,6 +132,9 @@ export function vmMetadata(vm: ResolvedVm): KvVirtualMachine['metadata'] {
 export function renderVirtualMachine(vm: ResolvedVm, cloudInit: CloudInitSource): KvVirtualMachine {
   const annotations = templateAnnotations(vm);
   const hasPodNetwork = vm.nics.some(n => n.type === 'pod');
+  const tombstones = vm.tombstones ?? [];
+  const interfaces = [...vm.nics.map(kvInterface), ...tombstones.map(t => t.iface)];
+  const networks = [...vm.nics.map(n => kvNetwork(n, vm.namespace)), ...tombstones.map(t => t.network)];
   const noCloud: KvCloudInitNoCloud = 'secretName' in cloudInit
     ? { secretRef: { name: cloudInit.secretName }, networkDataSecretRef: { name: cloudInit.secretName } }
     : { userData: cloudInit.userData, networkData: cloudInit.networkData };
@@ -154,10 +159,10 @@ export function renderVirtualMachine(vm: ResolvedVm, cloudInit: CloudInitSource)
               disks: [{ name: CONTAINER_DISK, disk: { bus: 'virtio' } }, { name: CLOUD_INIT_DISK, disk: { bus: 'virtio' } }],
               // No empty lists: KubeVirt's VM mutator re-encodes the spec and drops them (omitempty), so a VM without NICs
               // is stored without the keys (pkg/virt-api/webhooks/mutating-webhook/mutators/vm-mutator.go).
-              ...(vm.nics.length ? { interfaces: vm.nics.map(kvInterface) } : {}),
+              ...(interfaces.length ? { interfaces } : {}),
             },
           },
-          ...(vm.nics.length ? { networks: vm.nics.map(n => kvNetwork(n, vm.namespace)) } : {}),
+          ...(networks.length ? { networks } : {}),
           volumes: [
             { name: CONTAINER_DISK, containerDisk: { image: vm.image } },
             { name: CLOUD_INIT_DISK, cloudInitNoCloud: noCloud },

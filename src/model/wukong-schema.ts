@@ -1,5 +1,7 @@
 import { S } from './shape';
-import { IP_DELIVERIES, IP_MODES, NETWORK_DATA_DELIVERIES, NETWORK_TYPES, ON_MISSING_MULTUS, RUN_STRATEGIES } from './types';
+import {
+  IP_DELIVERIES, IP_MODES, LINK_STATES, NETWORK_DATA_DELIVERIES, NETWORK_TYPES, NIC_PRESENCES, ON_MISSING_MULTUS, RUN_STRATEGIES,
+} from './types';
 
 /** Shape of a route (`RouteConfig`). */
 export const ROUTE_SHAPE = S.object({ destination: S.string, gateway: S.string, metric: S.number }, ['destination']);
@@ -45,6 +47,8 @@ export const NETWORK_SHAPE = S.object({
   subnet: SUBNET_SHAPE,
   cniVersion: S.string,
   sharedBy: S.string,
+  state: S.enum(NIC_PRESENCES),
+  linkState: S.enum(LINK_STATES),
 }, ['name']);
 
 /** Shape of `WukongSpec`. */

@@ -137,3 +137,66 @@ describe('wukong synth', () => {
     expect(wukong(['frobnicate']).stderr).toContain('unknown command \'frobnicate\'');
   });
 });
+
+describe('wukong synth for GitOps (--previous, --finish, --gitops)', () => {
+  const removed = () => write('vm.yaml', VALID);
+  const withTwo = () => write('vm.yaml', `${VALID}  - {name: eth1, type: bridge, vlanId: 20, ipConfig: {address: 10.0.20.5/24}}\n`);
+  const vmOf = (out: string) => one(read(join(out, 'prod.web.k8s.yaml')), 'VirtualMachine');
+
+  it('keeps a NIC gone from the code as a tombstone until --finish names it, the same on every run', () => {
+    const [a, b, c, d] = ['a', 'b', 'c', 'd'].map(x => join(dir, x));
+    expect(wukong(['synth', withTwo(), '-o', a, '--gitops', 'argocd']).code).toBe(0);
+    const r = wukong(['synth', removed(), '-o', b, '--previous', a, '--gitops', 'argocd']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(': NIC \'eth1\' of VM prod/web is in the previous output but not in the code: kept as a tombstone (state: absent)');
+    expect(Object.values(interfaces(vmOf(b))).map(i => `${i.name}${i.state ? `:${i.state}` : ''}`)).toEqual(['default', 'eth0', 'eth1:absent']);
+    const nad = read(join(b, 'prod.web.k8s.yaml')).find(o => o.metadata.name === 'web-eth1-nad')!;
+    expect(nad.metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-wave': '-1', 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false' });
+    expect(Object.keys(networkData(one(read(join(b, 'prod.web.k8s.yaml')), 'Secret')).ethernets)).toEqual(['eth0', 'default']);
+    expect(wukong(['synth', removed(), '-o', c, '--previous', b, '--gitops', 'argocd']).code).toBe(0);
+    expect(readFileSync(join(c, 'prod.web.k8s.yaml'), 'utf8')).toBe(readFileSync(join(b, 'prod.web.k8s.yaml'), 'utf8'));
+    const fin = wukong(['synth', removed(), '-o', d, '--previous', c, '--gitops', 'argocd', '--finish', 'prod/web/eth1']);
+    expect(fin.code).toBe(0);
+    expect(fin.stderr).toContain('kubectl delete network-attachment-definitions.k8s.cni.cncf.io -n prod web-eth1-nad');
+    expect(readFileSync(join(d, 'prod.web.k8s.yaml'), 'utf8')).not.toContain('eth1');
+  });
+
+  it('writes Argo CD\'s ignoreDifferences beside the manifests in a file neither Argo CD nor Flux applies', () => {
+    const out = join(dir, 'out');
+    const r = wukong(['synth', removed(), '-o', out, '--gitops', 'argocd']);
+    expect(r.stdout).toContain(`wrote ${join(out, 'argocd-ignore-differences.txt')} (Argo CD spec.ignoreDifferences)`);
+    const text = readFileSync(join(out, 'argocd-ignore-differences.txt'), 'utf8');
+    expect(text).toMatch(/^# spec\.ignoreDifferences for the Argo CD Application/);
+    expect(text).toContain('RespectIgnoreDifferences');
+    expect(readdirSync(out).filter(f => /\.(ya?ml|json)$/.test(f))).toEqual(['prod.web.k8s.yaml']);
+  });
+
+  it('marks only tombstones\' NADs for Flux, and nothing without --gitops', () => {
+    const [a, b, c] = ['a', 'b', 'c'].map(x => join(dir, x));
+    wukong(['synth', withTwo(), '-o', a]);
+    expect(readFileSync(join(a, 'prod.web.k8s.yaml'), 'utf8')).not.toMatch(/argocd|fluxcd/);
+    wukong(['synth', removed(), '-o', b, '--previous', a, '--gitops', 'flux']);
+    const annotated = read(join(b, 'prod.web.k8s.yaml')).filter(o => o.metadata.annotations?.['kustomize.toolkit.fluxcd.io/prune']);
+    expect(annotated.map(o => o.metadata.name)).toEqual(['web-eth1-nad']);
+    wukong(['synth', removed(), '-o', c, '--previous', b]);
+    expect(read(join(c, 'prod.web.k8s.yaml')).find(o => o.metadata.name === 'web-eth1-nad')!.metadata.annotations).toBeUndefined();
+  });
+
+  it('fails if --gitops, --previous or --finish is wrong, naming the flag, and writes nothing', () => {
+    const out = join(dir, 'out');
+    const a = join(dir, 'a');
+    wukong(['synth', withTwo(), '-o', a]);
+    const cases: Array<[string[], string]> = [
+      [['--gitops', 'jenkins'], 'error: --gitops: "jenkins" is not valid here; use one of argocd, flux, none'],
+      [['--previous', join(dir, 'nope')], `error: --previous: "${join(dir, 'nope')}" is not valid here; name the directory that holds the previous synthesized output`],
+      [['--finish', 'prod/web/eth1'], 'error: --finish: "prod/web/eth1" is not valid here; finishing a tombstone needs the previous output: set wukong:previous (wukong synth: --previous) too'],
+      [['--previous', a, '--finish', 'web/eth1'], 'error: --finish: "web/eth1" is not valid here; name each tombstone as namespace/vm/nic'],
+      [['--previous', a, '--finish', 'prod/web/eth1'], '--finish: NIC \'eth1\' of VM prod/web cannot be finished: it was in use in the previous output, not yet a tombstone'],
+    ];
+    for (const [flags, message] of cases) {
+      const r = wukong(['synth', removed(), '-o', out, ...flags]);
+      expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 2, stderr: expect.stringContaining(message) });
+      expect(existsSync(out)).toBe(false);
+    }
+  });
+});

@@ -51,7 +51,7 @@ describeWithGuest('a real booted guest: network data at boot, a hot-plugged NIC 
     }
   }
 
-  function spec(image: Image, withHot: boolean): string {
+  function spec(image: Image, withHot: boolean, hotLink: 'up' | 'down' = 'up'): string {
     const nic = (name: string, rest: Json) => ({ name, bridgeName: br(image, name), ...rest });
     return stringify({
       apiVersion: 'vm.novasphere.dev/v1alpha1',
@@ -62,15 +62,15 @@ describeWithGuest('a real booted guest: network data at boot, a hot-plugged NIC 
           nic('mgmt', { primary: true, ipConfig: { address: '10.61.0.5/24', gateway: '10.61.0.1', dnsServers: ['10.61.0.53'], searchDomains: ['corp.example'] } }),
           nic('dyn', { ipConfig: { mode: 'dhcp' } }),
           nic('app', { ipConfig: { address: '10.63.0.5/24' }, routes: [{ destination: '10.163.0.0/16', gateway: '10.63.0.254', metric: 250 }] }),
-          ...(withHot ? [nic('hot', { mtu: 1400, ipConfig: { address: '10.64.0.5/24', dnsServers: ['10.64.0.53'] }, routes: [{ destination: '10.164.0.0/16', gateway: '10.64.0.1' }] })] : []),
+          ...(withHot ? [nic('hot', { ...(hotLink === 'down' ? { linkState: 'down' } : {}), mtu: 1400, ipConfig: { address: '10.64.0.5/24', dnsServers: ['10.64.0.53'] }, routes: [{ destination: '10.164.0.0/16', gateway: '10.64.0.1' }] })] : []),
         ],
       },
     });
   }
 
-  async function apply(image: Image, withHot: boolean): Promise<string> {
+  async function apply(image: Image, withHot: boolean, hotLink: 'up' | 'down' = 'up'): Promise<string> {
     const file = join(dir, `${image}.yaml`);
-    writeFileSync(file, spec(image, withHot));
+    writeFileSync(file, spec(image, withHot, hotLink));
     const r = await wukong(['apply', file, '--wait', '--timeout', '240', ...k]);
     expect({ code: r.code, errors: r.stderr.split('\n').filter(l => /^error/.test(l)) }).toEqual({ code: 0, errors: [] });
     return r.stdout;
@@ -192,6 +192,17 @@ describeWithGuest('a real booted guest: network data at boot, a hot-plugged NIC 
         .toMatchObject({ ipAddresses: ['10.64.0.5'], guestInterfaceName: hot.ifname });
     }
   }, HOTPLUG_BOUND + 300_000);
+
+  it('sets its link down and up again live: the guest loses and regains the carrier, keeping the device', async () => {
+    const carrier = async (image: Image) => (await inGuest(image, ['cat', `/sys/class/net/${(await byMac(image, 'hot')).ifname}/carrier`])).trim();
+    for (const link of ['down', 'up'] as const) {
+      await Promise.all(IMAGES.map(image => apply(image, true, link)));
+      for (const image of IMAGES) {
+        await waitFor(`the ${image} guest's hot NIC carrier to be ${link}`, async () => ((await carrier(image)) === (link === 'down' ? '0' : '1') ? true : undefined), undefined, 60_000);
+        expect((await status(image)).find(x => x.name === 'hot')?.linkState).toBe(link);
+      }
+    }
+  }, 300_000);
 
   it('unplugs it: the device and its configuration leave the guest', async () => {
     await Promise.all(IMAGES.map(image => apply(image, false)));

@@ -220,3 +220,43 @@ describeWithCluster('live NIC changes (apply engine + KubeVirt)', () => {
     expect(await plain.ownedNads(NS, 'web')).toEqual([]);
   });
 });
+
+describeWithCluster('NIC lifecycle fields (linkState, state: absent) through the apply engine', () => {
+  const ns = 'hotplug-lifecycle';
+  const state = testCluster()!;
+  const kc = kubeConfigFor(state);
+  const cluster = Cluster.connect({ kubeconfigPath: state.kubeconfig });
+  const opts = { pollMs: 100, timeoutSeconds: 30, wait: true };
+  const lc = (networks: object[]): LastApplied => ({ metadata: { name: 'lc', namespace: ns }, spec: { networks } as LastApplied['spec'] });
+  const changes = (r: Awaited<ReturnType<typeof applyVm>>) => r.plan.entries.filter(e => e.action !== 'unchanged').map(e => `${e.action} ${e.name}`);
+  const vmi = () => cluster.get({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', namespace: ns, name: 'lc' });
+  const nad = () => cluster.get({ apiVersion: 'k8s.cni.cncf.io/v1', kind: 'NetworkAttachmentDefinition', namespace: ns, name: 'lc-eth1-nad' });
+
+  beforeAll(() => ensureNamespace(kc, ns));
+
+  it('sets a link down and up live, then unplugs a NIC marked absent and keeps its NAD until the NIC leaves the spec', async () => {
+    await applyVm(cluster, lc([ETH0, ETH1]), opts);
+    await settle(state, kc, ns);
+    const uid = (await vmi()).metadata.uid;
+    expect(changes(await applyVm(cluster, lc([ETH0, { ...ETH1, linkState: 'down' }]), opts))).toEqual(['link-change eth1']);
+    await settle(state, kc, ns);
+    const down = await vmi();
+    expect(down.spec.domain.devices.interfaces.find((i: any) => i.name === 'eth1').state).toBe('down');
+    expect(down.status.interfaces.find((i: any) => i.name === 'eth1').linkState).toBe('down');
+    expect(changes(await applyVm(cluster, lc([ETH0, ETH1]), opts))).toEqual(['link-change eth1']);
+    await settle(state, kc, ns);
+    expect((await vmi()).status.interfaces.find((i: any) => i.name === 'eth1').linkState).toBe('up');
+
+    expect(changes(await applyVm(cluster, lc([ETH0, { ...ETH1, state: 'absent' }]), opts))).toEqual([`secret-update ${ns}/lc-cloudinit`, 'unplug eth1']);
+    await settle(state, kc, ns);
+    expect((await vmi()).spec.domain.devices.interfaces.map((i: any) => i.name)).toEqual(['default', 'eth0']);
+    expect(await nad()).toBeDefined();
+    // KubeVirt dropped the entries: applying the same spec again changes nothing and plugs nothing back.
+    expect(changes(await applyVm(cluster, lc([ETH0, { ...ETH1, state: 'absent' }]), opts))).toEqual([]);
+    expect(changes(await applyVm(cluster, lc([ETH0]), opts))).toEqual([`nad-delete ${ns}/lc-eth1-nad`]);
+    expect(await nad()).toBeUndefined();
+    const after = await vmi();
+    expect(after.metadata.uid).toBe(uid);
+    expect((await cluster.get(vmRef(ns, 'lc'))).status.conditions.filter((c: any) => c.type === 'RestartRequired')).toEqual([]);
+  });
+});

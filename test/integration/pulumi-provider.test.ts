@@ -131,6 +131,19 @@ describeWithCluster('the Pulumi provider over gRPC (dynamic-provider host)', () 
     expect(await cluster.ownedNads(NS, 'web')).toHaveLength(2);
   });
 
+  it('diffs a link state change as an update, and sets the link down and up again live', async () => {
+    for (const [networks, link] of [[[MGMT, { ...DATA, linkState: 'down' }], 'down'], [[MGMT, DATA], 'up']] as const) {
+      expect((await diff(outs, news([...networks]))).replaces).toEqual([]);
+      const before = await cluster.get({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', namespace: NS, name: 'web' });
+      outs = await update(outs, news([...networks]));
+      expect(outs.plan.filter((e: { action: string }) => e.action !== 'unchanged').map((e: any) => `${e.action} ${e.name}`)).toEqual(['link-change data']);
+      await settle(state, kc, NS);
+      const vmi = await cluster.get({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachineInstance', namespace: NS, name: 'web' });
+      expect(vmi.metadata.uid).toBe(before.metadata.uid);
+      expect(vmi.status.interfaces.find((i: { name: string }) => i.name === 'data').linkState).toBe(link);
+    }
+  });
+
   it('replaces only for a new name or namespace', async () => {
     const renamed = { ...news([MGMT, DATA]), metadata: { name: 'web2', namespace: NS } };
     expect((await diff(outs, renamed)).replaces).toEqual(['metadata.name']);

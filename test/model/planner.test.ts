@@ -145,7 +145,7 @@ const cases: Case[] = [
   {
     title: 'needs a restart for a type change (bridge → macvlan)',
     input: () => scenario(spec(), { networks: [DATA, { ...STOR, type: 'macvlan', vlanId: undefined }] }),
-    reason: /^binding bridge → binding macvtap: /,
+    reason: /^binding bridge → macvtap: /,
     want: { name: 'stor', action: 'restart-required', applies: false, exit: 3 },
   },
   {
@@ -185,7 +185,7 @@ const cases: Case[] = [
   {
     title: 'needs a restart for removing a macvtap NIC',
     input: () => scenario(spec([MACVLAN]), spec()),
-    reason: /^only bridge interfaces can be unplugged \(§2\); a binding macvtap interface removed from the template stays in the guest until/,
+    reason: /^only bridge interfaces can be unplugged \(§2\); a macvtap interface removed from the template stays in the guest until/,
     want: { name: 'mv', action: 'restart-required', applies: false, exit: 3 },
   },
   {

@@ -30,6 +30,8 @@ describe('resolveVm defaults', () => {
         metric: 100,
         ip: { mode: 'dhcp', delivery: 'network-data', addresses: [], dnsServers: [], searchDomains: [] },
         routes: [],
+        state: 'present',
+        linkState: 'up',
       }],
     });
     expect(DEFAULT_IMAGE).toBe('quay.io/containerdisks/fedora:41');

@@ -294,7 +294,9 @@ export class NodeStandIn {
    *   (`multus-status`), bridge binding only: SR-IOV is plugged by a migration; an interface marked absent is
    *   detached (pkg/virt-handler/vm.go, hotplug/unplug of network interfaces; pkg/network/setup/netstat.go);
    * - `status.interfaces` is rebuilt as netstat.UpdateStatus does: the domain's interfaces (infoSource `domain`),
-   *   then those only Multus reports (pkg/network/setup/netstat.go, UpdateStatus).
+   *   then those only Multus reports (pkg/network/setup/netstat.go, UpdateStatus); each one's `linkState` is the
+   *   domain's, which virt-launcher sets from the VMI spec's `state: up|down` (pkg/virt-launcher/virtwrap/network/
+   *   nichotplug.go, updateDomainLinkState; netstat.go, linkStateFromDomain).
    * The VMI has no status subresource: virt-handler patches the object, and KubeVirt's VMI mutator keeps the old status
    * unless a KubeVirt service account writes (pkg/virt-api/webhooks/mutating-webhook/mutators/vmi-mutator.go), so the
    * stand-in runs as virt-handler's service account.
@@ -332,7 +334,7 @@ export class NodeStandIn {
         const sources = ['domain', ...(guest ? ['guest-agent'] : []), ...(has(st, 'multus-status') ? ['multus-status'] : [])];
         const ips = (guest?.['ip-addresses'] ?? []).map(a => a['ip-address']).filter(a => !(i.masquerade && /^fe[89ab]/i.test(a)));
         const fromGuest = guest ? { interfaceName: guest.name, ...(ips.length ? { ipAddress: ips[0], ipAddresses: ips } : {}) } : {};
-        return { ...st, name: i.name, mac: i.macAddress ?? st.mac, ...fromGuest, infoSource: sources.join(', '), queueCount: 1, linkState: 'up' };
+        return { ...st, name: i.name, mac: i.macAddress ?? st.mac, ...fromGuest, infoSource: sources.join(', '), queueCount: 1, linkState: i.state === 'down' ? 'down' : 'up' };
       });
       for (const st of previous) {
         if (!status.some(s => s.name === st.name) && has(st, 'multus-status') && spec.some(i => i.name === st.name)) {

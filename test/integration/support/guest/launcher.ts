@@ -17,7 +17,8 @@
  *   the other non-local routes as classless routes, its MTU, and the pod's DNS (pkg/network/setup/netpod/netpod.go,
  *   discoverbridge.go; pkg/network/dhcp; dhcp.ts). Without an IPv4 address no server runs (`IPAMDisabled`);
  * - interfaces attached and detached with QMP device_add/device_del as the domain changes
- *   (pkg/virt-launcher/virtwrap/network/nichotplug.go), the CNI DEL after a detach;
+ *   (pkg/virt-launcher/virtwrap/network/nichotplug.go), the CNI DEL after a detach, and their link set up or down with
+ *   QMP set_link as the VMI spec's `state` says (nichotplug.go, updateDomainLinkState);
  * - the guest agent's interfaces, for virt-handler's status (pkg/network/setup/netstat.go, ifacesStatusFromGuestAgent).
  * Loaded by `node --experimental-strip-types` only: the guest driver comes in as `GuestDriver`, so this file imports
  * nothing of its folder.
@@ -65,6 +66,8 @@ interface Attached {
   readonly cni?: { readonly config: Json; readonly ifname: string };
   readonly links: string[];
   readonly dhcp?: DhcpHandle;
+  /** The domain interface's link, as QEMU has it. */
+  linkUp: boolean;
 }
 
 interface Vm {
@@ -136,6 +139,10 @@ export class GuestLauncher {
     if (!vm.guest || vm.failed || vm.stopping) return;
     const want = new Set(domain.map(i => i.name));
     for (const i of domain) if (!vm.attached.has(i.name)) this.enqueue(vm, () => this.plug(vm!, vmi, i));
+    for (const i of domain) {
+      const a = vm.attached.get(i.name);
+      if (a && a.linkUp !== (i.state !== 'down')) this.enqueue(vm, () => this.setLink(vm!, i));
+    }
     for (const name of vm.attached.keys()) if (!want.has(name)) this.enqueue(vm, () => this.unplug(vm!, name));
   }
 
@@ -189,6 +196,7 @@ export class GuestLauncher {
     // Where a test finds the guest (its agent socket) for looking inside, as `virtctl ssh` would.
     writeFileSync(join(this.o.workDir, `${vm.key.replace('/', '.')}.dir`), vm.dir);
     this.o.say(`virt-launcher: VMI ${vm.key} domain started (${image} guest, NICs ${nics.map(n => `${n.id}=${n.mac}`).join(' ')})`);
+    for (const iface of domain) if (iface.state === 'down') await this.setLink(vm, iface);
     void this.pollAgent(vm, t0);
   }
 
@@ -217,7 +225,7 @@ export class GuestLauncher {
     const network = (vmi.spec.networks ?? []).find((n: Json) => n.name === iface.name) ?? {};
     const mac = String(iface.macAddress ?? '').toLowerCase();
     if (network.pod) {
-      vm.attached.set(iface.name, { name: iface.name, mac, links: [] });
+      vm.attached.set(iface.name, { name: iface.name, mac, links: [], linkUp: true });
       return { id: iface.name, mac, backend: { type: 'user', net: '10.0.2.0/24', host: '10.0.2.1', dhcpstart: '10.0.2.2' } };
     }
     const [nadNs, nadName] = String(network.multus?.networkName ?? '').includes('/') ? network.multus.networkName.split('/') : [vmi.metadata.namespace, network.multus?.networkName];
@@ -263,7 +271,7 @@ export class GuestLauncher {
     }
     await ip('link', 'set', ifname, 'master', bridge);
     await ip('link', 'set', ifname, 'up');
-    vm.attached.set(iface.name, { name: iface.name, mac, cni: { config, ifname }, links: dhcp ? [] : [tap, bridge], dhcp });
+    vm.attached.set(iface.name, { name: iface.name, mac, cni: { config, ifname }, links: dhcp ? [] : [tap, bridge], dhcp, linkUp: true });
     this.o.say(`multus: ${config.type} ${nadNs}/${nadName} added to VMI ${vm.key} as ${ifname}${v4 ? `, IPAM ${v4}` : ''}`);
     return { id: iface.name, mac, backend: { type: 'tap', ifname: tap } };
   }
@@ -273,6 +281,21 @@ export class GuestLauncher {
     const nic = await this.plumb(vm, vmi, iface);
     await vm.guest.hotplug(nic);
     this.o.say(`virt-launcher: VMI ${vm.key} interface ${iface.name} attached`);
+    if (iface.state === 'down') await this.setLink(vm, iface);
+  }
+
+  /**
+   * The interface's link follows the VMI spec's `state: up|down`, as virt-launcher sets the domain interface's
+   * `<link state>` (pkg/virt-launcher/virtwrap/network/nichotplug.go, updateDomainLinkState); libvirt does that with
+   * QMP set_link.
+   */
+  private async setLink(vm: Vm, iface: Json): Promise<void> {
+    const a = vm.attached.get(iface.name);
+    if (!a || !vm.guest) return;
+    const up = iface.state !== 'down';
+    await vm.guest.qmp('set_link', { name: `ua-${iface.name}`, up });
+    a.linkUp = up;
+    this.o.say(`virt-launcher: VMI ${vm.key} interface ${iface.name} link ${up ? 'up' : 'down'}`);
   }
 
   private async unplug(vm: Vm, name: string): Promise<void> {
