@@ -4,10 +4,10 @@
  * `vmPatch` for the same plan. Warm-up first, then one timed call per iteration.
  */
 import { performance } from 'perf_hooks';
+import { median, percentile } from './stats';
 import {
   JsonPatchOp, NetworkConfig, Plan, PlanInput, encodeLastApplied, parseLiveVm, planVm, renderResolvedVm, vmPatch,
-} from '../src';
-import { median, percentile } from './stats';
+} from '../src/model';
 import { META, scenario } from '../test/model/plan-fixtures';
 
 export interface LatencyFigures {

@@ -6,4 +6,4 @@ export * from './multi-nic';
 export * from './wukong-nic';
 export * from './wukong-vm';
 export * from './wukong-rbac';
-export * from './gitops-context';
+export { FINISH_CONTEXT, GITOPS_CONTEXT, PREVIOUS_CONTEXT } from './gitops-context';

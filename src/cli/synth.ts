@@ -1,7 +1,8 @@
 import { mkdirSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { ApiObject, App, Chart, DependencyGraph, Yaml } from 'cdk8s';
-import { FINISH_CONTEXT, GITOPS_CONTEXT, GitOpsContext, PREVIOUS_CONTEXT, PRINT_WARNINGS_CONTEXT, WukongVm } from '../cdk8s';
+import { FINISH_CONTEXT, GITOPS_CONTEXT, PREVIOUS_CONTEXT, PRINT_WARNINGS_CONTEXT, WukongVm } from '../cdk8s';
+import { GitOpsContext } from '../cdk8s/gitops-context';
 import { WukongValidationError, argoCdIgnoreDifferences, formatIssue } from '../model';
 import { readWukongs } from './wukongs';
 

@@ -1,5 +1,6 @@
 import { Chart, Testing } from 'cdk8s';
-import { WukongRbac, wukongRbacRules } from '../../src';
+import { WukongRbac } from '../../src';
+import { wukongRbacRules } from '../../src/model/plan/rbac';
 
 describe('WukongRbac', () => {
   it('renders the same rules as `wukong rbac`, in the chart\'s namespace, cluster-scoped objects without one', () => {

@@ -1,5 +1,7 @@
 import { ApiObject, JsonPatch, Testing } from 'cdk8s';
-import { WukongValidationError, WukongVm, deriveMac, renderVm, DEFAULT_USER_DATA } from '../../src';
+import { WukongValidationError, WukongVm, renderVm } from '../../src';
+import { DEFAULT_USER_DATA } from '../../src/model/net/addressing';
+import { deriveMac } from '../../src/model/net/mac';
 import { quietChart, synth } from '../support/charts';
 import { interfaces, networkData, ofKind, one, referenceProblems } from '../support/manifests';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { parseAllDocuments } from 'yaml';
 import { wukongExamples } from '../../examples/main';
-import { deriveMac } from '../../src';
+import { deriveMac } from '../../src/model/net/mac';
 import { wukong } from '../support/cli';
 import { schemaProblems } from '../support/crd-schema';
 import { Manifest, interfaces, networkData, ofKind, one, referenceProblems } from '../support/manifests';

@@ -12,7 +12,8 @@ import * as fc from 'fast-check';
 import { DISTRO, Job, Output, filesUnder, netplanProblems, render, renderBatch, sysconfigProblems } from './support/cloud-init';
 import { describeWithCluster, kubeConfigFor, testCluster } from './support/cluster';
 import { dryRunThenCreate, ensureNamespaces, notStoredAsSent, readBack } from './support/objects';
-import { RenderedVm, cidrsOverlap, parseCidr, renderVm } from '../../src/model';
+import { RenderedVm, renderVm } from '../../src/model';
+import { cidrsOverlap, parseCidr } from '../../src/model/net/ip';
 import { Json, validSpecArb } from '../model/fuzz-arbitraries';
 import { Manifest } from '../support/manifests';
 

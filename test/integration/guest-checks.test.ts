@@ -1,7 +1,8 @@
 /** The guest checks used on every example can fail: they catch a wrong MAC, a lost route and a stray default route. */
 import { eniProblems, netplanProblems, render, sysconfigProblems } from './support/cloud-init';
 import { describeWithCluster, testCluster } from './support/cluster';
-import { buildNetworkData, networkDataYaml, resolveVm } from '../../src';
+import { resolveVm } from '../../src';
+import { buildNetworkData, networkDataYaml } from '../../src/model/render/cloud-init';
 
 describeWithCluster('the guest network checks', () => {
   const cloudInit = testCluster()!.cloudInit;

@@ -26,13 +26,13 @@
 import { execFileSync } from 'child_process';
 import { mkdirSync, rmSync } from 'fs';
 import { join } from 'path';
-import { DEFAULT_USER_DATA } from '../../src';
 import { describeWithGuest, testCluster } from './support/cluster';
 import { startDhcp } from './support/guest/dhcp';
 import type { DhcpHandle } from './support/guest/dhcp';
 import { Guest, ipv4Of, startGuest } from './support/guest/machine';
 import type { ImageName, NicSpec } from './support/guest/machine';
 import { buildSeedIso, firmwareUuid, noCloudMetaData } from './support/guest/seed';
+import { DEFAULT_USER_DATA } from '../../src/model/net/addressing';
 
 const IMAGES: ImageName[] = ['netplan', 'nm'];
 /** Short: unix socket paths live under it. */
@@ -49,7 +49,7 @@ const STRANGER = { id: 'hp2', mac: '02:00:00:00:03:05', servedMac: '02:00:00:00:
 /** KubeVirt's masquerade addresses: guest .2, gateway .1 of vmNetworkCIDR 10.0.2.0/24 (pkg/network/link/address.go). */
 const POD_BACKEND = { type: 'user', net: '10.0.2.0/24', host: '10.0.2.1', dhcpstart: '10.0.2.2' } as const;
 
-/** The product's default user data: what every VM Wukong makes boots with (src/model/addressing.ts). */
+/** The product's default user data: what every VM Wukong makes boots with (src/model/net/addressing.ts). */
 const USER_DATA = DEFAULT_USER_DATA;
 
 const NETWORK_CONFIG = `version: 2

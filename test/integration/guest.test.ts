@@ -14,7 +14,7 @@ import { stringify } from 'yaml';
 import { describeWithGuest, kubeConfigFor, testCluster } from './support/cluster';
 import { agentExec } from './support/guest/machine';
 import { restartVm, waitFor } from './support/kubevirt';
-import { deriveMac } from '../../src';
+import { deriveMac } from '../../src/model/net/mac';
 import { wukongAsync } from '../support/cli';
 
 type Json = any;

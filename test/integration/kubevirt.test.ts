@@ -11,9 +11,10 @@ import { controllerLogs, namespaceDiagnostics, restartVm, settle, waitFor } from
 import { NODE_NAME } from './support/node-stand-in';
 import { ensureNamespace, ensureNamespaces } from './support/objects';
 import { KUBEVIRT_VERSION } from './support/test-cluster';
-import { LastApplied, deriveMac } from '../../src';
+import { LastApplied } from '../../src';
 import { Cluster, applyVm, describeApiError, vmRef, vmiRef } from '../../src/kube';
 import { renderVm } from '../../src/model';
+import { deriveMac } from '../../src/model/net/mac';
 import { validSpecArb } from '../model/fuzz-arbitraries';
 import { Manifest } from '../support/manifests';
 

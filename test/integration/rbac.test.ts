@@ -11,9 +11,10 @@ import { parseAllDocuments, stringify } from 'yaml';
 import { describeWithCluster, kubeConfigFor, testCluster } from './support/cluster';
 import { settle } from './support/kubevirt';
 import { ensureNamespace } from './support/objects';
-import { LastApplied, PermissionSpec, wukongPermissions } from '../../src';
+import { LastApplied, PermissionSpec } from '../../src';
 import { run as wukong } from '../../src/cli/main';
 import { Cluster, MissingPermissionsError, applyVm, deleteVm, vmRef } from '../../src/kube';
+import { wukongPermissions } from '../../src/model/plan/rbac';
 
 const NS = 'rbac';
 const SA = 'deployer';

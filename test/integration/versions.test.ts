@@ -2,7 +2,7 @@
  * What the version of KubeVirt running in the cluster means for a plan, against the real virt-controller: Wukong reads
  * the version from the KubeVirt CR, and plans an SR-IOV hot-plug as one that waits for a migration, which virt-controller
  * confirms with MigrationRequired. The rules for older KubeVirt versions (RestartRequired for any NIC change before
- * v1.6, the four reserved hot-plug ports of v1.5) are planner rules, unit-tested in test/model/planner.test.ts: the test
+ * v1.6, the four reserved hot-plug ports of v1.5) are planner rules, unit-tested in test/model/plan/planner.test.ts: the test
  * bed runs one KubeVirt tag.
  */
 import { join } from 'path';

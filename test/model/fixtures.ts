@@ -1,4 +1,5 @@
-import { FieldPaths, Issue, PROPS_PATHS, ResolvedNic, ResolvedVm, ResolveResult, resolveVm } from '../../src/model';
+import { FieldPaths, Issue, ResolvedNic, ResolvedVm, ResolveResult, resolveVm } from '../../src/model';
+import { PROPS_PATHS } from '../../src/model/resolve/resolve';
 
 /** Metadata of the VM most tests use. */
 export const META = { name: 'vm1' };

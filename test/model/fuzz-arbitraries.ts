@@ -5,7 +5,9 @@
  */
 import * as fc from 'fast-check';
 import * as ipaddr from 'ipaddr.js';
-import { CNI_VERSIONS, MACVTAP_CNI_VERSIONS, RUN_STRATEGIES, deriveMac } from '../../src/model';
+import { CNI_VERSIONS, MACVTAP_CNI_VERSIONS } from '../../src/model/net/cni-config';
+import { deriveMac } from '../../src/model/net/mac';
+import { RUN_STRATEGIES } from '../../src/model/spec/types';
 
 /** A JSON object as YAML would produce it. */
 export type Json = Record<string, any>;

@@ -1,6 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 import { recordingMocks, Registration, valueOf } from './mocks';
-import { MANIFEST_PATHS, renderVm } from '../../src';
+import { MANIFEST_PATHS, renderVm } from '../../src/model';
 import { PROVIDER_IMPL_MODULE, WukongVm } from '../../src/pulumi';
 
 const METADATA = { name: 'web', namespace: 'prod' };

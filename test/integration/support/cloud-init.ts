@@ -8,7 +8,8 @@ import { tmpdir } from 'os';
 import { join, relative } from 'path';
 import { IPv4 } from 'ipaddr.js';
 import { parse } from 'yaml';
-import { ResolvedNic, ResolvedVm, canLeaveRunningGuest } from '../../../src';
+import { ResolvedNic, ResolvedVm } from '../../../src';
+import { canLeaveRunningGuest } from '../../../src/model/net/addressing';
 
 export type Output = 'netplan' | 'eni' | 'sysconfig';
 /** The distro whose layout each output is rendered for. */

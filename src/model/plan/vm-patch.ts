@@ -1,0 +1,149 @@
+/**
+ * The JSON patch that applies a plan to a live VirtualMachine: one patch per update, guarded by a `test` on
+ * `metadata.resourceVersion`, touching only the entries the plan names (each index-based op guarded by a `test` of
+ * that entry's name), never a whole list: fields and interfaces written by others survive.
+ */
+import { LiveVm, STARTED_INTERFACES_ANNOTATION } from './live';
+import { Plan } from './plan-types';
+import { RenderedVm } from '../render/render';
+import { KvInterface, KvNetwork } from '../render/vm-spec';
+import { LAST_APPLIED_ANNOTATION } from '../spec/last-applied';
+
+export interface JsonPatchOp {
+  readonly op: 'add' | 'remove' | 'replace' | 'test';
+  readonly path: string;
+  readonly value?: unknown;
+}
+
+const IFACES = '/spec/template/spec/domain/devices/interfaces';
+const NETS = '/spec/template/spec/networks';
+
+/** Escapes a key for a JSON pointer (RFC 6901). */
+export function pointerKey(key: string): string {
+  return key.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/** Ops that make the map at `path` hold `want` for `keys`, leaving every other key as it is. */
+function mapOps(path: string, have: Record<string, string>, exists: boolean, want: Record<string, string>, keys: Iterable<string>): JsonPatchOp[] {
+  const ops: JsonPatchOp[] = [];
+  for (const key of new Set(keys)) {
+    const target = `${path}/${pointerKey(key)}`;
+    if (want[key] === undefined) {
+      if (have[key] !== undefined) ops.push({ op: 'remove', path: target });
+    } else if (have[key] !== want[key]) {
+      ops.push({ op: 'add', path: target, value: want[key] });
+    }
+  }
+  if (!exists && ops.some(o => o.op === 'add')) return [{ op: 'add', path, value: {} }, ...ops.filter(o => o.op === 'add')];
+  return exists ? ops : [];
+}
+
+/** Keys of a map this project manages: what it wants now, and what it wrote last time. */
+function managedKeys(want: Record<string, string> | undefined, lastApplied: Record<string, string> | undefined): string[] {
+  return [...Object.keys(want ?? {}), ...Object.keys(lastApplied ?? {})];
+}
+
+export interface PatchInput {
+  readonly plan: Plan;
+  readonly live: LiveVm;
+  readonly desired: RenderedVm;
+  /** Labels, annotations and template annotations written at the last apply (to remove those no longer wanted). */
+  readonly lastApplied?: RenderedVm;
+  /** The new value of the last-applied annotation. */
+  readonly lastAppliedAnnotation: string;
+}
+
+/** The JSON patch for `input.plan`, or an empty list when there is nothing to write. */
+export function vmPatch(input: PatchInput): JsonPatchOp[] {
+  const { plan, live, desired } = input;
+  const ops: JsonPatchOp[] = [];
+  const want = desired.virtualMachine;
+  const wantIfaces = new Map<string, KvInterface>((want.spec.template.spec.domain.devices.interfaces ?? []).map(i => [i.name, i]));
+  const wantNets = new Map<string, KvNetwork>((want.spec.template.spec.networks ?? []).map(n => [n.name, n]));
+  // A VM without NICs is stored without the lists: the first append creates them.
+  const tspec = live.raw.spec?.template?.spec;
+  const lists = new Map([[IFACES, Array.isArray(tspec?.domain?.devices?.interfaces)], [NETS, Array.isArray(tspec?.networks)]]);
+  const append = (path: string, value: unknown) => {
+    ops.push(lists.get(path) ? { op: 'add', path: `${path}/-`, value } : { op: 'add', path, value: [value] });
+    lists.set(path, true);
+  };
+  const removals: Array<{ index: number; path: string; name: string }> = [];
+  for (const e of plan.entries) {
+    if (e.subject !== 'nic' || !e.applies) continue;
+    const cur = live.nics.find(n => n.name === e.name);
+    const iface = wantIfaces.get(e.name);
+    const net = wantNets.get(e.name);
+    if (!cur && iface && net && ['hotplug', 'hotplug-via-migration', 'restart-required'].includes(e.action)) {
+      append(IFACES, iface);
+      append(NETS, net);
+    } else if (cur && e.action === 'unplug' && plan.running) {
+      ops.push({ op: 'test', path: `${IFACES}/${cur.ifaceIndex}/name`, value: cur.name }, { op: 'add', path: `${IFACES}/${cur.ifaceIndex}/state`, value: 'absent' });
+    } else if (cur && (e.action === 'unplug' || (e.action === 'restart-required' && !iface))) {
+      removals.push({ index: cur.ifaceIndex, path: IFACES, name: cur.name });
+      if (cur.networkIndex >= 0) removals.push({ index: cur.networkIndex, path: NETS, name: cur.name });
+    } else if (cur && iface && net && ['restart-required', 'hotplug-via-migration', 'vm-update', 'link-change'].includes(e.action)) {
+      ops.push({ op: 'test', path: `${IFACES}/${cur.ifaceIndex}/name`, value: cur.name }, { op: 'replace', path: `${IFACES}/${cur.ifaceIndex}`, value: iface });
+      if (cur.networkIndex >= 0) {
+        ops.push({ op: 'test', path: `${NETS}/${cur.networkIndex}/name`, value: cur.name }, { op: 'replace', path: `${NETS}/${cur.networkIndex}`, value: net });
+      }
+    }
+  }
+  // Remove from the end so earlier indices stay valid.
+  for (const r of removals.sort((a, b) => (a.path === b.path ? b.index - a.index : a.path.localeCompare(b.path)))) {
+    ops.push({ op: 'test', path: `${r.path}/${r.index}/name`, value: r.name }, { op: 'remove', path: `${r.path}/${r.index}` });
+  }
+  ops.push(...vmFieldOps(input));
+  // The annotation records what was applied: it only rides along with a real change.
+  if (ops.length === 0) return [];
+  const annotationsCreated = ops.some(o => o.op === 'add' && o.path === '/metadata/annotations');
+  return [{ op: 'test', path: '/metadata/resourceVersion', value: live.resourceVersion }, ...ops, ...lastAppliedOps(input, annotationsCreated)];
+}
+
+/** Annotations that ride along with a change: what was applied, and what the running VMI started with (§7). */
+function lastAppliedOps(input: PatchInput, annotationsCreated: boolean): JsonPatchOp[] {
+  const values: Record<string, string> = { [LAST_APPLIED_ANNOTATION]: input.lastAppliedAnnotation };
+  const start = input.plan.vmiStart;
+  if (start) values[STARTED_INTERFACES_ANNOTATION] = `${start.uid}:${start.interfaces}`;
+  if (input.live.raw.metadata?.annotations === undefined && !annotationsCreated) return [{ op: 'add', path: '/metadata/annotations', value: values }];
+  return Object.entries(values).map(([k, v]) => ({ op: 'add' as const, path: `/metadata/annotations/${pointerKey(k)}`, value: v }));
+}
+
+function vmFieldOps(input: PatchInput): JsonPatchOp[] {
+  const { plan, live, desired, lastApplied } = input;
+  const want = desired.virtualMachine;
+  const ops: JsonPatchOp[] = [];
+  const vmEntries = plan.entries.filter(e => e.subject === 'VirtualMachine' && e.applies);
+  if (vmEntries.some(e => e.action === 'vm-update')) {
+    if (live.runStrategy !== want.spec.runStrategy) ops.push({ op: 'replace', path: '/spec/runStrategy', value: want.spec.runStrategy });
+    ops.push(...mapOps('/metadata/labels', live.labels, live.raw.metadata?.labels !== undefined, want.metadata.labels ?? {},
+      managedKeys(want.metadata.labels, lastApplied?.virtualMachine.metadata.labels)));
+    const annotations = { ...want.metadata.annotations };
+    ops.push(...mapOps('/metadata/annotations', live.annotations, live.raw.metadata?.annotations !== undefined, annotations,
+      managedKeys(annotations, lastApplied?.virtualMachine.metadata.annotations).filter(k => k !== LAST_APPLIED_ANNOTATION)));
+  }
+  // On a stopped VM the same template edits are a vm-update: there is no running instance to restart.
+  if (vmEntries.some(e => e.action === 'restart-required' || (e.action === 'vm-update' && !plan.running))) {
+    const tmpl = want.spec.template.spec;
+    ops.push({ op: 'replace', path: '/spec/template/spec/domain/cpu/cores', value: tmpl.domain.cpu.cores });
+    ops.push({ op: 'replace', path: '/spec/template/spec/domain/memory/guest', value: tmpl.domain.memory.guest });
+    const volumes = (live.raw.spec?.template?.spec?.volumes ?? []) as Array<{ name: string }>;
+    for (const v of tmpl.volumes) {
+      const i = volumes.findIndex(x => x.name === v.name);
+      if (i >= 0) ops.push({ op: 'test', path: `/spec/template/spec/volumes/${i}/name`, value: v.name }, { op: 'replace', path: `/spec/template/spec/volumes/${i}`, value: v });
+    }
+  }
+  // Template labels and Kube-OVN annotations follow the NICs and fields applied above.
+  const templateExists = live.raw.spec?.template?.metadata !== undefined;
+  const tmeta = want.spec.template.metadata;
+  const touchesTemplate = ops.length > 0 || plan.entries.some(e => e.subject === 'nic' && e.applies && e.action !== 'unchanged');
+  if (touchesTemplate && templateExists) {
+    ops.push(...mapOps('/spec/template/metadata/labels', live.templateLabels, live.raw.spec.template.metadata.labels !== undefined, tmeta.labels,
+      managedKeys(tmeta.labels, lastApplied?.virtualMachine.spec.template.metadata.labels)));
+    const ovnKeys = (a: Record<string, string> | undefined) => Object.keys(a ?? {}).filter(k => k.includes('.kubernetes.io/ip_address') || k.includes('.kubernetes.io/mac_address'));
+    const keys = [...ovnKeys(tmeta.annotations), ...ovnKeys(lastApplied?.virtualMachine.spec.template.metadata.annotations)];
+    ops.push(...mapOps('/spec/template/metadata/annotations', live.templateAnnotations, live.raw.spec.template.metadata.annotations !== undefined,
+      tmeta.annotations ?? {}, keys));
+  }
+  return ops;
+}
+

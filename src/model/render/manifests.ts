@@ -1,0 +1,68 @@
+/** Plain Kubernetes manifests for the objects around a VM: NADs, Kube-OVN Subnets and the cloud-init Secret. */
+import { ObjectMeta } from './vm-spec';
+import { RESOURCE_NAME_ANNOTATION } from '../net/cni-config';
+import { ResolvedSubnet } from '../resolve/resolved';
+
+export interface NadManifest {
+  readonly apiVersion: 'k8s.cni.cncf.io/v1';
+  readonly kind: 'NetworkAttachmentDefinition';
+  readonly metadata: ObjectMeta;
+  readonly spec: { readonly config: string };
+}
+
+export interface SubnetManifest {
+  readonly apiVersion: 'kubeovn.io/v1';
+  readonly kind: 'Subnet';
+  readonly metadata: ObjectMeta;
+  readonly spec: ResolvedSubnet['spec'];
+}
+
+export interface SecretManifest {
+  readonly apiVersion: 'v1';
+  readonly kind: 'Secret';
+  readonly metadata: ObjectMeta;
+  readonly type: 'Opaque';
+  readonly stringData: Record<string, string>;
+}
+
+export interface NadInput {
+  readonly name: string;
+  readonly namespace: string;
+  readonly config: Record<string, unknown>;
+  readonly resourceName?: string;
+  readonly labels?: Record<string, string>;
+}
+
+/** A NetworkAttachmentDefinition: the CNI config as pretty JSON in `spec.config` (Multus parses either form). */
+export function renderNad(input: NadInput): NadManifest {
+  return {
+    apiVersion: 'k8s.cni.cncf.io/v1',
+    kind: 'NetworkAttachmentDefinition',
+    metadata: {
+      name: input.name,
+      namespace: input.namespace,
+      ...(input.labels ? { labels: { ...input.labels } } : {}),
+      ...(input.resourceName ? { annotations: { [RESOURCE_NAME_ANNOTATION]: input.resourceName } } : {}),
+    },
+    spec: { config: JSON.stringify(input.config, null, 2) },
+  };
+}
+
+function compact<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** A Kube-OVN Subnet (cluster-scoped) in its normalized form. */
+export function renderSubnet(subnet: ResolvedSubnet, labels?: Record<string, string>): SubnetManifest {
+  return {
+    apiVersion: 'kubeovn.io/v1',
+    kind: 'Subnet',
+    metadata: { name: subnet.name, ...(labels ? { labels: { ...labels } } : {}) },
+    spec: compact({ ...subnet.spec, excludeIps: [...subnet.spec.excludeIps] }),
+  };
+}
+
+/** The Secret KubeVirt reads cloud-init data from (keys `userdata` and `networkdata`). */
+export function renderCloudInitSecret(meta: ObjectMeta, userData: string, networkData: string): SecretManifest {
+  return { apiVersion: 'v1', kind: 'Secret', metadata: meta, type: 'Opaque', stringData: { userdata: userData, networkdata: networkData } };
+}

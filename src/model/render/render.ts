@@ -1,0 +1,79 @@
+import { INLINE_CLOUD_INIT_LIMIT, buildNetworkData, networkDataYaml } from './cloud-init';
+import { withoutGitOpsAnnotations } from './gitops';
+import { NadManifest, SecretManifest, SubnetManifest, renderCloudInitSecret, renderNad, renderSubnet } from './manifests';
+import { KvVirtualMachine, ownedLabels, renderVirtualMachine } from './vm-spec';
+import { cloudInitSecretName } from '../net/names';
+import { FieldPaths, PROPS_PATHS, resolveVm } from '../resolve/resolve';
+import { ResolvedVm } from '../resolve/resolved';
+import { Issue, WukongValidationError } from '../spec/issues';
+
+/** Everything one VM needs in the cluster, as plain manifests. */
+export interface RenderedVm {
+  readonly vm: ResolvedVm;
+  readonly virtualMachine: KvVirtualMachine;
+  /** NADs this VM owns (shared and reused NADs are not here). */
+  readonly nads: NadManifest[];
+  /** Kube-OVN Subnets this VM owns. */
+  readonly subnets: SubnetManifest[];
+  /** The cloud-init Secret; absent with inline delivery. */
+  readonly secret?: SecretManifest;
+  /** The guest's network-config v2 document. */
+  readonly networkData: string;
+  readonly warnings: Issue[];
+}
+
+function byteLength(text: string): number {
+  return new TextEncoder().encode(text).length;
+}
+
+function inlineProblems(vm: ResolvedVm, networkData: string, path: string): Issue[] {
+  const out: Issue[] = [];
+  for (const [what, text] of [['network data', networkData], ['user data', vm.userData]] as const) {
+    const size = byteLength(text);
+    if (size > INLINE_CLOUD_INIT_LIMIT) {
+      out.push({
+        severity: 'error',
+        path,
+        message: `'inline' cannot carry this VM's ${what}: it is ${size} bytes and KubeVirt accepts at most ${INLINE_CLOUD_INIT_LIMIT} inline; use 'secret'`,
+      });
+    }
+  }
+  return out;
+}
+
+/** Renders the manifests of a resolved VM; `path` locates `networkDataDelivery` for errors. */
+export function renderResolvedVm(vm: ResolvedVm, warnings: Issue[] = [], deliveryPath = 'networkDataDelivery'): RenderedVm {
+  const networkData = networkDataYaml(buildNetworkData(vm));
+  const labels = ownedLabels(vm);
+  if (vm.networkDataDelivery === 'inline') {
+    const problems = inlineProblems(vm, networkData, deliveryPath);
+    if (problems.length) throw new WukongValidationError(`VM '${vm.namespace}/${vm.name}'`, problems);
+  }
+  const secret = vm.networkDataDelivery === 'secret'
+    ? renderCloudInitSecret({ name: cloudInitSecretName(vm.name), namespace: vm.namespace, labels }, vm.userData, networkData)
+    : undefined;
+  const virtualMachine = renderVirtualMachine(vm, secret ? { secretName: secret.metadata.name } : { userData: vm.userData, networkData });
+  const nads: NadManifest[] = [];
+  const subnets: SubnetManifest[] = [];
+  for (const nic of vm.nics) {
+    if (nic.nad?.owner !== 'vm' || !nic.nad.config) continue;
+    nads.push(renderNad({ ...nic.nad, config: nic.nad.config, labels }));
+    if (nic.kubeOvn?.subnet) subnets.push(renderSubnet(nic.kubeOvn.subnet, labels));
+  }
+  for (const t of vm.tombstones ?? []) {
+    if (t.nad) nads.push(withoutGitOpsAnnotations(t.nad));
+    if (t.subnet) subnets.push(withoutGitOpsAnnotations(t.subnet));
+  }
+  return { vm, virtualMachine, nads, subnets, secret, networkData, warnings };
+}
+
+/**
+ * Validates and renders a VM described by metadata + spec. Throws `WukongValidationError` listing every error of the
+ * spec; warnings are returned with the result.
+ */
+export function renderVm(metadata: unknown, spec: unknown, paths: FieldPaths = PROPS_PATHS): RenderedVm {
+  const { vm, issues } = resolveVm(metadata, spec, paths);
+  const name = typeof (metadata as { name?: unknown })?.name === 'string' ? (metadata as { name: string }).name : '(unnamed)';
+  if (!vm) throw new WukongValidationError(`VM '${name}'`, issues);
+  return renderResolvedVm(vm, issues.filter(i => i.severity === 'warning'), paths.spec ? `${paths.spec}.networkDataDelivery` : 'networkDataDelivery');
+}

@@ -1,0 +1,174 @@
+/**
+ * The KubeVirt VirtualMachine (kubevirt.io/v1) of a resolved VM, as plain JSON: the subset of the API this project
+ * writes, typed so that the cdk8s adapter maps it onto the generated classes field by field.
+ */
+import { kubeOvnAnnotations } from '../net/kube-ovn';
+import { podInterfaceName } from '../net/names';
+import { ResolvedNic, ResolvedVm } from '../resolve/resolved';
+
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+export const MANAGED_BY = 'wukong';
+export const VM_NAME_LABEL = 'vm.novasphere.dev/name';
+export const VM_NAMESPACE_LABEL = 'vm.novasphere.dev/namespace';
+export const MULTINIC_LABEL = 'vm.novasphere.dev/multinic';
+export const CONTAINER_DISK = 'containerdisk';
+export const CLOUD_INIT_DISK = 'cloudinitdisk';
+
+export interface KvInterface {
+  readonly name: string;
+  readonly masquerade?: Record<string, never>;
+  readonly bridge?: Record<string, never>;
+  readonly sriov?: Record<string, never>;
+  readonly binding?: { readonly name: string };
+  readonly macAddress?: string;
+  readonly state?: string;
+}
+
+export interface KvNetwork {
+  readonly name: string;
+  readonly pod?: Record<string, never>;
+  readonly multus?: { readonly networkName: string; readonly default?: boolean };
+}
+
+export interface KvCloudInitNoCloud {
+  readonly secretRef?: { readonly name: string };
+  readonly networkDataSecretRef?: { readonly name: string };
+  readonly userData?: string;
+  readonly networkData?: string;
+}
+
+export interface KvVolume {
+  readonly name: string;
+  readonly containerDisk?: { readonly image: string };
+  readonly cloudInitNoCloud?: KvCloudInitNoCloud;
+}
+
+export interface KvVirtualMachineSpec {
+  readonly runStrategy: string;
+  readonly template: {
+    readonly metadata: { readonly labels: Record<string, string>; readonly annotations?: Record<string, string> };
+    readonly spec: {
+      readonly domain: {
+        readonly cpu: { readonly cores: number };
+        readonly memory: { readonly guest: string };
+        readonly devices: {
+          readonly autoattachPodInterface?: boolean;
+          readonly disks: Array<{ readonly name: string; readonly disk: { readonly bus: string } }>;
+          readonly interfaces?: KvInterface[];
+        };
+      };
+      readonly networks?: KvNetwork[];
+      readonly volumes: KvVolume[];
+    };
+  };
+}
+
+export interface ObjectMeta {
+  readonly name: string;
+  readonly namespace?: string;
+  readonly labels?: Record<string, string>;
+  readonly annotations?: Record<string, string>;
+}
+
+export interface KvVirtualMachine {
+  readonly apiVersion: 'kubevirt.io/v1';
+  readonly kind: 'VirtualMachine';
+  readonly metadata: ObjectMeta;
+  readonly spec: KvVirtualMachineSpec;
+}
+
+/** Labels of objects a VM owns (NADs, Subnets, the cloud-init Secret). */
+export function ownedLabels(vm: ResolvedVm): Record<string, string> {
+  return { [MANAGED_BY_LABEL]: MANAGED_BY, [VM_NAME_LABEL]: vm.name, [VM_NAMESPACE_LABEL]: vm.namespace };
+}
+
+/** The `interfaces[]` entry of a NIC, with its pinned MAC. */
+export function kvInterface(nic: ResolvedNic): KvInterface {
+  // An empty state means link up, so a NIC that is up carries none.
+  const state = nic.state === 'absent' ? { state: 'absent' } : nic.linkState === 'down' ? { state: 'down' } : {};
+  switch (nic.binding) {
+    case 'masquerade': return { name: nic.name, masquerade: {}, macAddress: nic.mac, ...state };
+    case 'bridge': return { name: nic.name, bridge: {}, macAddress: nic.mac, ...state };
+    case 'sriov': return { name: nic.name, sriov: {}, macAddress: nic.mac, ...state };
+    case 'macvtap': return { name: nic.name, binding: { name: 'macvtap' }, macAddress: nic.mac, ...state };
+  }
+}
+
+/** The `networks[]` entry of a NIC. */
+export function kvNetwork(nic: ResolvedNic, vmNamespace: string): KvNetwork {
+  if (!nic.nad) return { name: nic.name, pod: {} };
+  const ref = nic.nad.namespace === vmNamespace ? nic.nad.name : `${nic.nad.namespace}/${nic.nad.name}`;
+  return { name: nic.name, multus: { networkName: ref } };
+}
+
+/** Fixed IP/MAC annotations of every kube-ovn NIC, per-interface keys when a NAD is attached more than once. */
+function templateAnnotations(vm: ResolvedVm): Record<string, string> {
+  const uses = new Map<string, number>();
+  for (const nic of vm.nics) if (nic.kubeOvn) uses.set(nic.kubeOvn.provider, (uses.get(nic.kubeOvn.provider) ?? 0) + 1);
+  const out: Record<string, string> = {};
+  for (const nic of vm.nics) {
+    if (!nic.kubeOvn) continue;
+    const ips = nic.ip.mode === 'static' ? nic.ip.addresses.map(a => a.ip.text) : [];
+    const ifName = (uses.get(nic.kubeOvn.provider) ?? 0) > 1 ? podInterfaceName(nic.name) : undefined;
+    Object.assign(out, kubeOvnAnnotations(nic.kubeOvn.provider, ips, nic.mac, ifName));
+  }
+  return out;
+}
+
+/** Where the VM reads its cloud-init data from. */
+export type CloudInitSource = { readonly secretName: string } | { readonly userData: string; readonly networkData: string };
+
+/** The VirtualMachine's own metadata. */
+export function vmMetadata(vm: ResolvedVm): KvVirtualMachine['metadata'] {
+  return {
+    name: vm.name,
+    namespace: vm.namespace,
+    labels: { ...vm.labels, [MANAGED_BY_LABEL]: MANAGED_BY, [VM_NAME_LABEL]: vm.name },
+    ...(Object.keys(vm.annotations).length ? { annotations: { ...vm.annotations } } : {}),
+  };
+}
+
+/** Renders the VirtualMachine of a resolved VM. */
+export function renderVirtualMachine(vm: ResolvedVm, cloudInit: CloudInitSource): KvVirtualMachine {
+  const annotations = templateAnnotations(vm);
+  const hasPodNetwork = vm.nics.some(n => n.type === 'pod');
+  const tombstones = vm.tombstones ?? [];
+  const interfaces = [...vm.nics.map(kvInterface), ...tombstones.map(t => t.iface)];
+  const networks = [...vm.nics.map(n => kvNetwork(n, vm.namespace)), ...tombstones.map(t => t.network)];
+  const noCloud: KvCloudInitNoCloud = 'secretName' in cloudInit
+    ? { secretRef: { name: cloudInit.secretName }, networkDataSecretRef: { name: cloudInit.secretName } }
+    : { userData: cloudInit.userData, networkData: cloudInit.networkData };
+  return {
+    apiVersion: 'kubevirt.io/v1',
+    kind: 'VirtualMachine',
+    metadata: vmMetadata(vm),
+    spec: {
+      runStrategy: vm.runStrategy,
+      template: {
+        metadata: {
+          labels: { ...vm.labels, 'kubevirt.io/domain': vm.name, [VM_NAME_LABEL]: vm.name },
+          ...(Object.keys(annotations).length ? { annotations } : {}),
+        },
+        spec: {
+          domain: {
+            cpu: { cores: vm.cpu },
+            memory: { guest: vm.memory },
+            devices: {
+              // Without a pod network KubeVirt would attach one by itself.
+              ...(hasPodNetwork ? {} : { autoattachPodInterface: false }),
+              disks: [{ name: CONTAINER_DISK, disk: { bus: 'virtio' } }, { name: CLOUD_INIT_DISK, disk: { bus: 'virtio' } }],
+              // No empty lists: KubeVirt's VM mutator re-encodes the spec and drops them (omitempty), so a VM without NICs
+              // is stored without the keys (pkg/virt-api/webhooks/mutating-webhook/mutators/vm-mutator.go).
+              ...(interfaces.length ? { interfaces } : {}),
+            },
+          },
+          ...(networks.length ? { networks } : {}),
+          volumes: [
+            { name: CONTAINER_DISK, containerDisk: { image: vm.image } },
+            { name: CLOUD_INIT_DISK, cloudInitNoCloud: noCloud },
+          ],
+        },
+      },
+    },
+  };
+}
