@@ -1,7 +1,7 @@
 import { Chart, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { NetworkAttachmentDefinition } from '../../imports/k8s.cni.cncf.io';
-import { IssueCollector, dns1123LabelProblem, kubeOvnProvider, renderNad, show, throwIfErrors } from '../model';
+import { IssueCollector, dns1123LabelProblem, formatNadRef, kubeOvnProvider, renderNad, show, throwIfErrors } from '../model';
 import { AppRegistry } from './app-registry';
 import { CniPlugin } from './cni-plugin';
 
@@ -80,7 +80,7 @@ export class Nad extends Construct {
 
   /** The reference a VM network uses (`multus.networkName`): `name`, or `namespace/name` from another namespace. */
   public networkNameFrom(namespace: string): string {
-    return namespace === this.namespace ? this.name : `${this.namespace}/${this.name}`;
+    return formatNadRef(this, namespace);
   }
 
   /** Kube-OVN provider of this NAD (`<name>.<namespace>.ovn`). */

@@ -1,3 +1,4 @@
+import { formatNadRef } from '../model';
 import { KubeOvnSubnet } from './kube-ovn-subnet';
 import { Nad } from './nad';
 import type { WukongVm } from './wukong-vm';
@@ -32,7 +33,7 @@ export class WukongNic {
   public get networkName(): string | undefined {
     const nad = this.resolved.nad;
     if (!nad) return undefined;
-    return nad.namespace === this.vm.namespace ? nad.name : `${nad.namespace}/${nad.name}`;
+    return formatNadRef(nad, this.vm.namespace);
   }
 
   /** The NAD this VM created for the NIC; undefined for reused (`nadName`) and MultiNic NADs. */

@@ -1,4 +1,5 @@
 import { ApplyTimeoutError, PlanRejectedError, applyVm, describeApiError, apiStatusCode } from '../kube';
+import { vmKey } from '../model';
 import { ParsedArgs, UsageError, stringFlag } from './args';
 import { Io, clusterFrom, printPlan, versionFlag } from './plan-command';
 import { printNics } from './status-command';
@@ -20,7 +21,7 @@ export async function applyCommand(args: ParsedArgs, io: Io): Promise<number> {
   const version = versionFlag(args);
   let code = 0;
   for (const w of wukongs) {
-    const key = `${w.vm.namespace}/${w.vm.name}`;
+    const key = vmKey(w.vm);
     try {
       const result = await applyVm(cluster, w.manifest, {
         allowRestart: args.flags['allow-restart'] === true,

@@ -3,7 +3,7 @@ import { join } from 'path';
 import { Cluster, planLive } from '../kube';
 import {
   KubeVirtVersion, Plan, SynthesizedPlan, WUKONG_KIND, formatKubeVirtVersion, parseKubeVirtVersion, planExitCode, planSynthesized, planVm,
-  readSynthesized,
+  readSynthesized, vmKey,
 } from '../model';
 import { ParsedArgs, UsageError, stringFlag } from './args';
 import { loadDocuments } from './documents';
@@ -154,7 +154,7 @@ export async function planCommand(args: ParsedArgs, io: Io): Promise<number> {
   const cluster = live ? clusterFrom(args) : undefined;
   const clusterVersion = cluster && !version ? await cluster.kubevirtVersion() : undefined;
   for (const w of desired.wukongs) {
-    const key = `${w.vm.namespace}/${w.vm.name}`;
+    const key = vmKey(w.vm);
     let plan: Plan;
     if (cluster) {
       ({ plan } = await planLive(cluster, w.vm, {

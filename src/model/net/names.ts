@@ -64,6 +64,16 @@ export function parseNadRef(ref: string, defaultNamespace: string): { namespace:
   return slash < 0 ? { namespace: defaultNamespace, name: ref } : { namespace: ref.slice(0, slash), name: ref.slice(slash + 1) };
 }
 
+/** The Multus network reference a VM in `fromNamespace` uses for a NAD: `name`, or `namespace/name` from elsewhere. */
+export function formatNadRef(nad: { readonly namespace: string; readonly name: string }, fromNamespace: string): string {
+  return nad.namespace === fromNamespace ? nad.name : `${nad.namespace}/${nad.name}`;
+}
+
+/** `namespace/name` of a VM: how plans, files and messages name it. */
+export function vmKey(vm: { readonly name: string; readonly namespace?: string }): string {
+  return `${vm.namespace ?? 'default'}/${vm.name}`;
+}
+
 /** Kube-OVN provider of an OVN attachment: exactly `<nad>.<namespace>.ovn` (kube-ovn pkg/controller/pod.go). */
 export function kubeOvnProvider(nadName: string, namespace: string): string {
   return `${nadName}.${namespace}.ovn`;

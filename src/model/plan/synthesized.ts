@@ -8,8 +8,7 @@ import { Plan } from './plan-types';
 import { PlanInput, planVm } from './planner';
 import { RESOURCE_NAME_ANNOTATION } from '../net/cni-config';
 import { Cidr, parseCidr, parseIp } from '../net/ip';
-import { parseNadRef } from '../net/names';
-import { vmKey } from '../render/gitops';
+import { parseNadRef, vmKey } from '../net/names';
 import { NadManifest, SecretManifest, SubnetManifest } from '../render/manifests';
 import { RenderedVm } from '../render/render';
 import {

@@ -8,7 +8,7 @@
 import { NadManifest, SubnetManifest } from './manifests';
 import type { RenderedVm } from './render';
 import { KvInterface, KvNetwork, ObjectMeta } from './vm-spec';
-import { parseNadRef } from '../net/names';
+import { parseNadRef, vmKey } from '../net/names';
 import { ResolvedVm } from '../resolve/resolved';
 
 /** The GitOps tool the manifests are written for. */
@@ -25,11 +25,6 @@ export interface Tombstone {
   readonly nad?: NadManifest;
   /** Its Kube-OVN Subnet, as it was. */
   readonly subnet?: SubnetManifest;
-}
-
-/** `namespace/name` of a VM. */
-export function vmKey(vm: { readonly name: string; readonly namespace?: string }): string {
-  return `${vm.namespace ?? 'default'}/${vm.name}`;
 }
 
 export interface TombstoneResult {

@@ -6,5 +6,5 @@ export type { NadInput, NadManifest, SecretManifest, SubnetManifest } from './ma
 export type { NetworkDataV2 } from './cloud-init';
 export { renderResolvedVm, renderVm } from './render';
 export type { RenderedVm } from './render';
-export { GITOPS_TOOLS, argoCdIgnoreDifferences, gitOpsAnnotations, tombstonesOf, vmKey, withTombstones, withoutGitOpsAnnotations } from './gitops';
+export { GITOPS_TOOLS, argoCdIgnoreDifferences, gitOpsAnnotations, tombstonesOf, withTombstones, withoutGitOpsAnnotations } from './gitops';
 export type { GitOpsRole, GitOpsTool, Tombstone, TombstoneResult } from './gitops';

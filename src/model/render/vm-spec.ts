@@ -3,7 +3,7 @@
  * writes, typed so that the cdk8s adapter maps it onto the generated classes field by field.
  */
 import { kubeOvnAnnotations } from '../net/kube-ovn';
-import { podInterfaceName } from '../net/names';
+import { formatNadRef, podInterfaceName } from '../net/names';
 import { ResolvedNic, ResolvedVm } from '../resolve/resolved';
 
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
@@ -97,8 +97,7 @@ export function kvInterface(nic: ResolvedNic): KvInterface {
 /** The `networks[]` entry of a NIC. */
 export function kvNetwork(nic: ResolvedNic, vmNamespace: string): KvNetwork {
   if (!nic.nad) return { name: nic.name, pod: {} };
-  const ref = nic.nad.namespace === vmNamespace ? nic.nad.name : `${nic.nad.namespace}/${nic.nad.name}`;
-  return { name: nic.name, multus: { networkName: ref } };
+  return { name: nic.name, multus: { networkName: formatNadRef(nic.nad, vmNamespace) } };
 }
 
 /** Fixed IP/MAC annotations of every kube-ovn NIC, per-interface keys when a NAD is attached more than once. */

@@ -1,5 +1,5 @@
 import { createHash } from 'crypto';
-import { cloudInitSecretName, dns1123LabelProblem, kubeOvnProvider, parseNadRef, sharedNadName } from '../../../src/model';
+import { cloudInitSecretName, dns1123LabelProblem, formatNadRef, kubeOvnProvider, parseNadRef, sharedNadName, vmKey } from '../../../src/model';
 import { DNS1123_LABEL_MAX, LINUX_IFNAME_MAX, defaultNadName, labelValueProblem, linuxIfnameProblem, metadataKeyProblem, podInterfaceName } from '../../../src/model/net/names';
 
 describe('dns1123LabelProblem', () => {
@@ -73,9 +73,14 @@ describe('derived names', () => {
     expect(sharedNadName('rack1', 'storage')).toBe('rack1-storage-nad');
   });
 
-  it('splits NAD references with and without a namespace', () => {
+  it('splits and formats NAD references (name, or namespace/name from another namespace), and names VMs namespace/name', () => {
     expect(parseNadRef('net1', 'prod')).toEqual({ namespace: 'prod', name: 'net1' });
     expect(parseNadRef('infra/net1', 'prod')).toEqual({ namespace: 'infra', name: 'net1' });
+    expect(formatNadRef({ namespace: 'prod', name: 'net1' }, 'prod')).toBe('net1');
+    expect(formatNadRef({ namespace: 'infra', name: 'net1' }, 'prod')).toBe('infra/net1');
+    for (const ref of ['net1', 'infra/net1']) expect(formatNadRef(parseNadRef(ref, 'prod'), 'prod')).toBe(ref);
+    expect(vmKey({ name: 'web', namespace: 'prod' })).toBe('prod/web');
+    expect(vmKey({ name: 'web' })).toBe('default/web');
   });
 
   it('builds the Kube-OVN provider <nad>.<namespace>.ovn', () => {
