@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readdirSync, statSync } from 'fs';
+import { existsSync, readdirSync, statSync } from 'fs';
 import { join } from 'path';
 import { Cluster, planLive } from '../kube';
 import {
@@ -6,7 +6,7 @@ import {
   readSynthesized, vmKey,
 } from '../model';
 import { ParsedArgs, UsageError, stringFlag } from './args';
-import { loadDocuments } from './documents';
+import { LoadResult, loadDocuments } from './documents';
 import { table } from './table';
 import { readWukongs } from './wukongs';
 
@@ -42,15 +42,6 @@ export function printPlan(io: Io, title: string, plan: Plan, restartHint = '`wuk
   else io.out('  → everything is live-applicable');
 }
 
-/** Does the file hold a Wukong object (rather than manifests)? Unreadable files count as Wukong YAML, which reports them. */
-function isWukongFile(file: string): boolean {
-  try {
-    return new RegExp(`^kind:\\s*['"]?${WUKONG_KIND}['"]?\\s*$`, 'm').test(readFileSync(file, 'utf8'));
-  } catch {
-    return true;
-  }
-}
-
 function worst(codes: number[]): number {
   return codes.includes(2) ? 2 : codes.includes(3) ? 3 : 0;
 }
@@ -71,13 +62,8 @@ function filesOf(path: string): string[] {
 }
 
 /** `wukong plan OLD NEW` over synthesized manifests (directories or files): what merging NEW does to VMs running OLD. */
-function planManifests(oldPath: string, newPath: string, args: ParsedArgs, io: Io): number {
-  const [before, after] = [loadDocuments(filesOf(oldPath)), loadDocuments(filesOf(newPath))];
-  const errors = [...before.errors, ...after.errors];
-  if (errors.length) {
-    for (const e of errors) io.err(`error: ${e}`);
-    return 2;
-  }
+function planManifests(before: LoadResult, after: LoadResult, args: ParsedArgs, io: Io, paths: string[]): number {
+  const [oldPath, newPath] = paths;
   const version = versionFlag(args);
   const [a, b] = [before, after].map(loaded => readSynthesized(loaded.documents.map(d => d.value)));
   if (a.errors.length || b.errors.length) {
@@ -137,9 +123,11 @@ export async function planCommand(args: ParsedArgs, io: Io): Promise<number> {
     throw new UsageError(live ? 'plan --live needs the Wukong file(s) to plan' : 'plan needs OLD and NEW (Wukong YAML, or synthesized manifests: files or directories), or FILE --live');
   }
   if (!live) {
-    const kinds = files.map(f => (filesOf(f).some(isWukongFile) ? 'wukong' : 'manifests'));
+    const loaded = files.map(f => loadDocuments(filesOf(f)));
+    // What cannot be read or parsed goes the Wukong way, whose reader reports it by file and line.
+    const kinds = loaded.map(l => (l.errors.length || l.documents.some(d => (d.value as { kind?: unknown })?.kind === WUKONG_KIND) ? 'wukong' : 'manifests'));
     if (kinds[0] !== kinds[1]) throw new UsageError(`plan compares like with like: ${files[0]} holds ${kinds[0] === 'wukong' ? 'Wukong YAML' : 'manifests'}, ${files[1]} ${kinds[1] === 'wukong' ? 'Wukong YAML' : 'manifests'}`);
-    if (kinds[0] === 'manifests') return planManifests(files[0], files[1], args, io);
+    if (kinds[0] === 'manifests') return planManifests(loaded[0], loaded[1], args, io, files);
   }
   const desired = readWukongs(live ? files : [files[1]]);
   const old = live ? undefined : readWukongs([files[0]]);
