@@ -20,21 +20,25 @@ commands:
                                   or two synthesized outputs (directories or files, e.g. a pull request's base and
                                   head), planned as a GitOps tool applies them
   plan FILE... --live             the same against the cluster (the VM, its VMI and what it owns)
-  apply FILE... [--wait] [--timeout S] [--allow-restart]
-                                  create or update the VMs in the cluster: NIC changes are hot-plugged or unplugged in
-                                  place; changes that need a restart are applied only with --allow-restart
+  apply FILE... [--wait] [--timeout S] [--allow-restart] [--concurrency N] [--verbose]
+                                  create or update the VMs in the cluster, N at once (default 8): NIC changes are
+                                  hot-plugged or unplugged in place; changes that need a restart are applied only with
+                                  --allow-restart. A progress line, then one row per VM (--verbose: per NIC)
   status NAME [-n NS]             per-NIC MAC, IPs, guest interface name, state and hot-plug progress
   rbac [-n NS] [--user U | --group G | --service-account NS/NAME] [--no-kube-ovn] [--no-version-read]
                                   the least-privilege Role and ClusterRole (and bindings) apply and status need
 
 options: --json (plan, status) · --kubeconfig FILE · --context NAME · --kubevirt-version vX.Y (plan, apply)
-exit codes: 0 done / all live-applicable · 3 a restart is needed · 2 invalid input or rejected (nothing applied) · 1 failed`;
+exit codes: 0 done / all live-applicable · 3 a restart is needed · 2 invalid input, or a VM's plan rejected (that VM untouched)
+            · 1 failed (the worst of all VMs counts)`;
 
 const CLUSTER = { 'kubeconfig': { value: true }, 'context': { value: true }, 'kubevirt-version': { value: true } };
 const SPECS: Record<string, Record<string, { value: boolean; alias?: string }>> = {
   synth: { output: { value: true, alias: 'o' }, previous: { value: true }, finish: { value: true }, gitops: { value: true } },
   plan: { ...CLUSTER, 'live': { value: false }, 'json': { value: false }, 'format': { value: true }, 'allow-restart': { value: false } },
-  apply: { ...CLUSTER, 'wait': { value: false }, 'timeout': { value: true }, 'allow-restart': { value: false } },
+  apply: {
+    ...CLUSTER, 'wait': { value: false }, 'timeout': { value: true }, 'allow-restart': { value: false }, 'concurrency': { value: true }, 'verbose': { value: false, alias: 'v' },
+  },
   status: { kubeconfig: { value: true }, context: { value: true }, namespace: { value: true, alias: 'n' }, json: { value: false } },
   rbac: {
     'namespace': { value: true, alias: 'n' },

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, statSync } from 'fs';
 import { join } from 'path';
-import { Cluster, planLive } from '../kube';
+import { Cluster, ClusterFacts, planLive } from '../kube';
 import {
   KubeVirtVersion, Plan, SynthesizedPlan, WUKONG_KIND, formatKubeVirtVersion, parseKubeVirtVersion, planExitCode, planSynthesized, planVm,
   readSynthesized, vmKey,
@@ -139,16 +139,16 @@ export async function planCommand(args: ParsedArgs, io: Io): Promise<number> {
   }
   const version = versionFlag(args);
   const plans: Array<{ vm: string; plan: Plan }> = [];
-  const cluster = live ? clusterFrom(args) : undefined;
-  const clusterVersion = cluster && !version ? await cluster.kubevirtVersion() : undefined;
+  const facts = live ? new ClusterFacts(clusterFrom(args)) : undefined;
+  const clusterVersion = facts && !version ? (await facts.kubevirt())?.version : undefined;
   for (const w of desired.wukongs) {
     const key = vmKey(w.vm);
     let plan: Plan;
-    if (cluster) {
-      ({ plan } = await planLive(cluster, w.vm, {
+    if (facts) {
+      ({ plan } = await planLive(facts.client, w.vm, {
         kubevirtVersion: version ?? clusterVersion,
         kubevirtVersionSource: version ? 'given' : 'cluster',
-        multusInstalled: await cluster.hasMultus(w.vm.namespace),
+        multusInstalled: await facts.multus(w.vm.namespace),
         allowRestart: args.flags['allow-restart'] === true,
       }));
     } else {

@@ -1,11 +1,11 @@
 import { stringify } from 'yaml';
-import { RbacSubject, WukongValidationError, formatIssue, renderRbac } from '../model';
+import { DEFAULT_NAMESPACE, RbacSubject, WukongValidationError, formatIssue, renderRbac } from '../model';
 import { ParsedArgs, UsageError, stringFlag } from './args';
 import type { Io } from './plan-command';
 
 /** `wukong rbac [-n NS] [--user U | --group G | --service-account NS/NAME] [--no-kube-ovn]`: the Role and ClusterRole. */
 export function rbacCommand(args: ParsedArgs, io: Io): number {
-  const namespace = stringFlag(args, 'namespace') ?? 'default';
+  const namespace = stringFlag(args, 'namespace') ?? DEFAULT_NAMESPACE;
   const subjects: RbacSubject[] = [];
   const user = stringFlag(args, 'user');
   const group = stringFlag(args, 'group');

@@ -1,5 +1,5 @@
 import { liveStatus } from '../kube';
-import { NicStatus } from '../model';
+import { DEFAULT_NAMESPACE, NicStatus } from '../model';
 import { ParsedArgs, UsageError, stringFlag } from './args';
 import { Io, clusterFrom } from './plan-command';
 import { table } from './table';
@@ -13,7 +13,7 @@ export function printNics(io: Io, nics: NicStatus[]): void {
 export async function statusCommand(args: ParsedArgs, io: Io): Promise<number> {
   if (args.positional.length !== 1) throw new UsageError('status needs the VM name');
   const name = args.positional[0];
-  const namespace = stringFlag(args, 'namespace') ?? 'default';
+  const namespace = stringFlag(args, 'namespace') ?? DEFAULT_NAMESPACE;
   const status = await liveStatus(clusterFrom(args), namespace, name);
   if (!status) {
     io.err(`error: VirtualMachine ${namespace}/${name} not found`);

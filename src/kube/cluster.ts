@@ -1,11 +1,14 @@
 /**
- * The few Kubernetes calls Wukong makes, through @kubernetes/client-node: read the VM, its VMI and the objects it
- * owns; create; JSON-patch with a resourceVersion test; delete. Custom resources go through CustomObjectsApi with
- * plain JSON bodies (the typed models would drop fields they do not know).
+ * The cluster client over the Kubernetes API, through @kubernetes/client-node: get, create, JSON-patch, delete, list,
+ * and access reviews, each with a timeout and retries of transient failures. Custom resources go through
+ * CustomObjectsApi with plain JSON bodies (the typed models would drop fields they do not know); paths and RBAC
+ * names come from the resource table.
  */
 import { AuthorizationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { JsonPatchOp, KubeVirtVersion, MANAGED_BY, MANAGED_BY_LABEL, VM_NAME_LABEL, VM_NAMESPACE_LABEL, parseKubeVirtVersion } from '../model';
+import { JsonPatchOp, RESOURCES, ResourceKind, resourceOf } from '../model';
 import { apiStatusCode, describeApiError } from './api-errors';
+import { ClusterClient, ListOptions, ObjectRef, Permission, describePermission, refOf, refText } from './client';
+import { ClusterUnavailableError, MissingPermissionsError } from './errors';
 
 /**
  * Every create and patch asks the API server for strict field validation: a field the schema does not know is an
@@ -27,41 +30,40 @@ export interface ClusterOptions {
   readonly context?: string;
 }
 
-export interface ObjectRef {
-  readonly apiVersion: string;
-  readonly kind: string;
-  readonly name: string;
-  readonly namespace?: string;
-}
-
-const PLURALS: Record<string, string> = {
-  VirtualMachine: 'virtualmachines',
-  VirtualMachineInstance: 'virtualmachineinstances',
-  NetworkAttachmentDefinition: 'network-attachment-definitions',
-  Subnet: 'subnets',
-  KubeVirt: 'kubevirts',
-};
-
-function refText(ref: { kind: string; name: string; namespace?: string }): string {
-  return `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
-}
-
-function gv(apiVersion: string): { group: string; version: string } {
-  const [group, version] = apiVersion.split('/');
-  return { group, version };
-}
-
 type CallOptions = ReturnType<typeof setHeaderOptions>;
 
 /**
- * Per-request options that tie the request to `signal`, so a timed-out request closes its connection. The client
- * runs per-call middleware as its internal observables, of which only `toPromise` is used.
+ * The connections of one `Cluster`. @kubernetes/client-node 2.0 gives every request a dispatcher (undici Agent) of
+ * its own when the kubeconfig has TLS material (config.js, applySecurityAuthentication), so every request opened a new
+ * TLS connection: a fleet apply spent more time in handshakes than in requests (issue 14). The first dispatcher is
+ * kept and every later request reuses its pool of kept-alive connections. Credentials that are headers (tokens, exec
+ * plugins) are still applied per request; client certificates are those of the first request.
  */
-function withSignal(signal: AbortSignal): CallOptions {
+interface ConnectionPool {
+  dispatcher?: unknown;
+}
+
+interface PendingRequest {
+  setSignal(s: AbortSignal): void;
+  getDispatcher(): unknown;
+  setDispatcher(d: unknown): void;
+}
+
+/**
+ * Per-request options that tie the request to `signal`, so a timed-out request closes its connection, and to the
+ * pool's dispatcher. The client runs per-call middleware (after it applied the credentials) as its internal
+ * observables, of which only `toPromise` is used.
+ */
+function requestOptions(signal: AbortSignal, pool: ConnectionPool): CallOptions {
   const observable = <V>(value: V) => ({ toPromise: async () => value });
   const middleware = {
-    pre: (request: { setSignal(s: AbortSignal): void }) => {
+    pre: (request: PendingRequest) => {
       request.setSignal(signal);
+      const made = request.getDispatcher();
+      if (made !== undefined) {
+        pool.dispatcher ??= made;
+        request.setDispatcher(pool.dispatcher);
+      }
       return observable(request);
     },
     post: <R>(response: R) => observable(response),
@@ -76,55 +78,11 @@ function jsonPatch(options: CallOptions): CallOptions {
 const TRANSIENT_STATUS = [429, 500, 502, 503, 504];
 const TRANSIENT_NETWORK = /ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|EAI_AGAIN|socket hang up|fetch failed|other side closed|terminated/i;
 
-/** A request that kept failing transiently; running the same command again is the way out. */
-export class ClusterUnavailableError extends Error {
-  public constructor(what: string, attempts: number, cause: string) {
-    super(`${what} failed ${attempts} times (${cause}); the API server may be overloaded or unreachable. `
-      + 'Every step Wukong takes is guarded and repeatable: run the same command again to finish.');
-    this.name = 'ClusterUnavailableError';
-  }
-}
-
-/**
- * Permissions the caller lacks: found by the preflight before anything was written, or refused by the server (403).
- * Carries `code` 403 so callers that treat a 403 specially still recognise it.
- */
-export class MissingPermissionsError extends Error {
-  public readonly code = 403;
-
-  /** `refusal`: the server's message when it refused a request (else the preflight found them first). */
-  public constructor(public readonly missing: string[], public readonly refusal?: string, alternative?: string) {
-    super(`${refusal === undefined ? 'missing permissions, so nothing was changed' : `the API server refused (HTTP 403: ${refusal})`}:\n`
-      + `${missing.map(m => `  ${m}`).join('\n')}\ngrant them (\`wukong rbac\` prints the Role and ClusterRole Wukong needs)`
-      + `${alternative ? ` ${alternative}` : ''}, then run the same command again`);
-    this.name = 'MissingPermissionsError';
-  }
-}
-
-/** A permission to check: verb on resource (of group), in a namespace or cluster-wide. */
-export interface Permission {
-  readonly verb: string;
-  readonly group: string;
-  readonly resource: string;
-  readonly namespace?: string;
-}
-
-export function describePermission(p: Permission): string {
-  return `${p.verb} ${p.resource}${p.group ? `.${p.group}` : ''} ${p.namespace ? `in namespace ${p.namespace}` : 'cluster-wide'}`;
-}
-
 const ACCESS_REVIEW: Permission = { verb: 'create', group: 'authorization.k8s.io', resource: 'selfsubjectaccessreviews' };
-const LIST_NADS: Permission = { verb: 'list', group: 'k8s.cni.cncf.io', resource: 'network-attachment-definitions' };
-const LIST_SUBNETS: Permission = { verb: 'list', group: 'kubeovn.io', resource: 'subnets' };
-const LIST_KUBEVIRTS: Permission = { verb: 'list', group: 'kubevirt.io', resource: 'kubevirts' };
 
-function permissionFor(verb: string, ref: ObjectRef): Permission {
-  const group = ref.kind === 'Secret' ? '' : gv(ref.apiVersion).group;
-  return { verb, group, resource: ref.kind === 'Secret' ? 'secrets' : PLURALS[ref.kind], namespace: ref.namespace };
-}
-
-function refOf(obj: any): ObjectRef {
-  return { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name, namespace: obj.metadata.namespace };
+function permissionFor(verb: string, ref: { kind: string; namespace?: string }): Permission {
+  const r = resourceOf(ref.kind);
+  return { verb, group: r.group, resource: r.plural, namespace: ref.namespace };
 }
 
 function transientCause(e: unknown): string | undefined {
@@ -144,7 +102,7 @@ function retryAfterMs(e: unknown): number | undefined {
   return Number.isFinite(seconds) ? Math.min(seconds, 30) * 1000 : undefined;
 }
 
-export class Cluster {
+export class Cluster implements ClusterClient {
   /** A client for the cluster the options name. */
   public static connect(options: ClusterOptions = {}): Cluster {
     const kc = new KubeConfig();
@@ -158,6 +116,7 @@ export class Cluster {
   private readonly custom: CustomObjectsApi;
   private readonly core: CoreV1Api;
   private readonly authz: AuthorizationV1Api;
+  private readonly pool: ConnectionPool = {};
 
   public constructor(kc: KubeConfig, private readonly options: ClusterOptions = {}) {
     this.custom = kc.makeApiClient(CustomObjectsApi);
@@ -185,7 +144,7 @@ export class Cluster {
             reject(error);
           }, timeoutMs);
         });
-        return await Promise.race([fn(withSignal(abort.signal)), timeout]);
+        return await Promise.race([fn(requestOptions(abort.signal, this.pool)), timeout]);
       } catch (e) {
         if (apiStatusCode(e) === 403) throw new MissingPermissionsError([describePermission(perm)], describeApiError(e).join('; ').replace(/^HTTP 403: /, ''));
         const cause = transientCause(e);
@@ -215,8 +174,7 @@ export class Cluster {
       const args = { name, namespace: ref.namespace! };
       return get ? this.core.readNamespacedSecret(args, o) : this.core.deleteNamespacedSecret(args, o);
     }
-    const { group, version } = gv(ref.apiVersion);
-    const plural = PLURALS[ref.kind];
+    const { group, version, plural } = resourceOf(ref.kind);
     if (ref.namespace) {
       const args = { group, version, plural, namespace: ref.namespace, name };
       return get ? this.custom.getNamespacedCustomObject(args, o) : this.custom.deleteNamespacedCustomObject(args, o);
@@ -225,7 +183,6 @@ export class Cluster {
     return get ? this.custom.getClusterCustomObject(args, o) : this.custom.deleteClusterCustomObject(args, o);
   }
 
-  /** The object, or undefined when it does not exist. */
   public async get(ref: ObjectRef): Promise<any | undefined> {
     try {
       return await this.call(`get ${refText(ref)}`, permissionFor('get', ref), o => this.byName('get', ref, o));
@@ -239,22 +196,19 @@ export class Cluster {
     const ref = refOf(obj);
     return this.call(`create ${refText(ref)}`, permissionFor('create', ref), o => {
       if (ref.kind === 'Secret') return this.core.createNamespacedSecret({ namespace: ref.namespace!, body: obj, fieldValidation: STRICT }, o);
-      const { group, version } = gv(ref.apiVersion);
-      const plural = PLURALS[ref.kind];
+      const { group, version, plural } = resourceOf(ref.kind);
       return ref.namespace
         ? this.custom.createNamespacedCustomObject({ group, version, plural, namespace: ref.namespace, body: obj, fieldValidation: STRICT }, o)
         : this.custom.createClusterCustomObject({ group, version, plural, body: obj, fieldValidation: STRICT }, o);
     });
   }
 
-  /** Applies a JSON patch (RFC 6902); callers guard it with a `test` on `/metadata/resourceVersion`. */
   public async patch(ref: ObjectRef, ops: JsonPatchOp[]): Promise<any> {
     return this.call(`patch ${refText(ref)}`, permissionFor('patch', ref), o => {
       if (ref.kind === 'Secret') {
         return this.core.patchNamespacedSecret({ name: ref.name, namespace: ref.namespace!, body: ops, fieldValidation: STRICT }, jsonPatch(o));
       }
-      const { group, version } = gv(ref.apiVersion);
-      const plural = PLURALS[ref.kind];
+      const { group, version, plural } = resourceOf(ref.kind);
       const request = { group, version, plural, name: ref.name, body: ops, fieldValidation: STRICT };
       return ref.namespace
         ? this.custom.patchNamespacedCustomObject({ ...request, namespace: ref.namespace }, jsonPatch(o))
@@ -262,7 +216,6 @@ export class Cluster {
     });
   }
 
-  /** Deletes the object; true when it existed. */
   public async delete(ref: ObjectRef): Promise<boolean> {
     try {
       await this.call(`delete ${refText(ref)}`, permissionFor('delete', ref), o => this.byName('delete', ref, o));
@@ -273,79 +226,22 @@ export class Cluster {
     }
   }
 
-  /** NADs in `namespace` that the VM owns (labelled with its name); none without Multus. */
-  public async ownedNads(namespace: string, vmName: string): Promise<any[]> {
+  public async list(kind: ResourceKind, options: ListOptions = {}): Promise<any[] | undefined> {
+    const { group, version, plural, namespaced } = RESOURCES[kind];
+    if (kind === 'Secret') throw new Error('Wukong never lists Secrets: listing them would need the right to read them all');
+    const { namespace, labelSelector, limit } = options;
+    const where = namespace ? ` in ${namespace}` : namespaced ? ' in all namespaces' : '';
     try {
-      const r = await this.call(`list network-attachment-definitions in ${namespace}`, { ...LIST_NADS, namespace }, o => this.custom.listNamespacedCustomObject({
-        group: 'k8s.cni.cncf.io',
-        version: 'v1',
-        plural: PLURALS.NetworkAttachmentDefinition,
-        namespace,
-        labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY},${VM_NAME_LABEL}=${vmName}`,
-      }, o));
-      return r.items ?? [];
+      const r = await this.call(`list ${plural}.${group}${where}`, permissionFor('list', { kind, namespace }), o => {
+        if (!namespaced) return this.custom.listClusterCustomObject({ group, version, plural, labelSelector, limit }, o);
+        if (namespace) return this.custom.listNamespacedCustomObject({ group, version, plural, namespace, labelSelector, limit }, o);
+        return this.custom.listCustomObjectForAllNamespaces({ group, version, resourcePlural: plural, labelSelector, limit }, o);
+      });
+      return (r as { items?: any[] }).items ?? [];
     } catch (e) {
-      // No NetworkAttachmentDefinition resource: Multus is not installed, so there is nothing to own.
-      if (apiStatusCode(e) === 404) return [];
-      throw e;
-    }
-  }
-
-  /** Kube-OVN Subnets the VM owns (cluster-scoped, labelled with its name and namespace); none without Kube-OVN. */
-  public async ownedSubnets(namespace: string, vmName: string): Promise<any[]> {
-    try {
-      const r = await this.call('list subnets.kubeovn.io', LIST_SUBNETS, o => this.custom.listClusterCustomObject({
-        group: 'kubeovn.io',
-        version: 'v1',
-        plural: PLURALS.Subnet,
-        labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY},${VM_NAME_LABEL}=${vmName},${VM_NAMESPACE_LABEL}=${namespace}`,
-      }, o));
-      return r.items ?? [];
-    } catch (e) {
-      if (apiStatusCode(e) === 404) return [];
-      throw e;
-    }
-  }
-
-  /** False when the cluster has no NetworkAttachmentDefinition resource (Multus is not installed). */
-  public async hasMultus(namespace: string): Promise<boolean> {
-    try {
-      await this.call(`list network-attachment-definitions in ${namespace}`, { ...LIST_NADS, namespace }, o => this.custom.listNamespacedCustomObject({
-        group: 'k8s.cni.cncf.io', version: 'v1', plural: PLURALS.NetworkAttachmentDefinition, namespace, limit: 1,
-      }, o));
-      return true;
-    } catch (e) {
-      if (apiStatusCode(e) === 404) return false;
-      throw e;
-    }
-  }
-
-  /** The KubeVirt release the cluster runs (the KubeVirt CR's observedKubeVirtVersion), when it can be read. */
-  public async kubevirtVersion(): Promise<KubeVirtVersion | undefined> {
-    return (await this.kubevirt())?.version;
-  }
-
-  /**
-   * The deployed KubeVirt CR: its version, and whether KubeVirt migrates a VMI that needs it by itself (virt-controller's
-   * workload updater does so only when `spec.workloadUpdateStrategy.workloadUpdateMethods` has `LiveMigrate`:
-   * pkg/virt-controller/watch/workload-updater/workload-updater.go). Undefined when there is none.
-   */
-  public async kubevirt(): Promise<{ version?: KubeVirtVersion; autoMigrate: boolean } | undefined> {
-    try {
-      const r = await this.call('list kubevirts.kubevirt.io', LIST_KUBEVIRTS, o => this.custom.listCustomObjectForAllNamespaces({
-        group: 'kubevirt.io', version: 'v1', resourcePlural: PLURALS.KubeVirt,
-      }, o));
-      const kv = (r.items ?? []).find((k: any) => parseKubeVirtVersion(String(k.status?.observedKubeVirtVersion ?? ''))) ?? r.items?.[0];
-      if (!kv) return undefined;
-      return {
-        version: parseKubeVirtVersion(String(kv.status?.observedKubeVirtVersion ?? '')),
-        autoMigrate: (kv.spec?.workloadUpdateStrategy?.workloadUpdateMethods ?? []).includes('LiveMigrate'),
-      };
-    } catch (e) {
-      if (e instanceof MissingPermissionsError) throw new MissingPermissionsError(e.missing, e.refusal, 'or pass the version (--kubevirt-version, kubevirtVersion)');
+      // The cluster does not serve the kind: its CRD (Multus', Kube-OVN's, KubeVirt's) is not installed.
       if (apiStatusCode(e) === 404) return undefined;
       throw e;
     }
   }
-
 }

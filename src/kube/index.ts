@@ -1,3 +1,16 @@
 export * from './api-errors';
-export * from './cluster';
-export * from './apply';
+export * from './errors';
+export * from './client';
+export { Cluster } from './cluster';
+export type { ClusterOptions } from './cluster';
+export { ClusterFacts, ownedNads, ownedSubnets, readKubeVirt } from './facts';
+export type { KubeVirtInfo } from './facts';
+export { liveStatus, planLive, readLive, statusOf } from './read';
+export type { LivePlanOptions, LiveState, LiveStatus } from './read';
+export { applyVm } from './apply';
+export type { ApplyOptions, ApplyResult, ResolvedInput } from './apply';
+export { applyFleet, DEFAULT_CONCURRENCY } from './fleet';
+export type { FleetOptions, FleetOutcome } from './fleet';
+export { deleteVm } from './delete';
+export type { DeleteOptions } from './delete';
+export type { WaitOptions } from './wait';

@@ -7,9 +7,9 @@
  * returned as outputs.
  */
 import type * as pulumi from '@pulumi/pulumi';
-import { ApplyResult, Cluster, PlanRejectedError, applyVm, deleteVm, describeApiError, apiStatusCode, liveStatus } from '../kube';
+import { ApplyResult, Cluster, PlanRejectedError, applyVm, deleteVm, describeApiError, apiStatusCode, readLive, statusOf } from '../kube';
 import {
-  LAST_APPLIED_ANNOTATION, LastApplied, MANIFEST_PATHS, NicStatus, PlanEntry, WukongSpec, WukongValidationError, decodeLastApplied,
+  DEFAULT_NAMESPACE, LastApplied, MANIFEST_PATHS, NicStatus, PlanEntry, WukongSpec, WukongValidationError,
   isUserDataDigest, parseKubeVirtVersion, resolveVm, stableStringify, userDataDigest,
 } from '../model';
 
@@ -49,7 +49,7 @@ function clusterFor(props: Partial<VmInputs>): Cluster {
 function withDefaults(inputs: VmInputs): VmInputs {
   const userData = inputs.userData ?? inputs.spec?.userData;
   const spec = userData === undefined ? inputs.spec : { ...inputs.spec, userData };
-  return { ...inputs, spec, metadata: { ...inputs.metadata, namespace: inputs.metadata.namespace ?? 'default' } };
+  return { ...inputs, spec, metadata: { ...inputs.metadata, namespace: inputs.metadata.namespace ?? DEFAULT_NAMESPACE } };
 }
 
 /** The spec without user data, and the digest that stands for it (from plain text, or a stored digest). */
@@ -132,13 +132,14 @@ export async function update(_id: string, _olds: VmOutputs, news: VmInputs): Pro
 export async function read(id: string, props: VmOutputs): Promise<pulumi.dynamic.ReadResult> {
   const [namespace, name] = id.split('/');
   try {
-    const status = await liveStatus(clusterFor(props), namespace, name);
+    const live = await readLive(clusterFor(props), namespace, name, false);
+    const status = statusOf(live.vm, live.vmi);
     if (!status) return {};
     const { vm } = status;
-    const applied = decodeLastApplied(vm.annotations[LAST_APPLIED_ANNOTATION]);
+    const { applied } = live.record;
     const { uid: _uid, plan: _plan, restartRequired: _rr, nics: _nics, userDataDigest: _d, ...options } = props;
     // What is live is what the next diff compares with (pulumi/pulumi#21315): the last applied spec, whose user data
-    // the annotation holds as a digest only.
+    // the record holds as a digest only.
     const split = applied ? splitUserData(applied.spec) : undefined;
     const inputs = applied ? { ...options, metadata: applied.metadata, spec: split!.spec } : undefined;
     return plain({

@@ -93,9 +93,12 @@ describeWithCluster('wukong plan --live / apply / status', () => {
     const plan = await run(['plan', f('2-add-bridge-nic'), '--live', ...k]);
     expect(plan.code).toBe(0);
     expect(plan.stdout).toMatch(/nic eth1\s+hotplug/);
-    const r = await run(['apply', f('2-add-bridge-nic'), '--wait', '--timeout', '60', ...k]);
+    const r = await run(['apply', f('2-add-bridge-nic'), '--wait', '--timeout', '60', '--verbose', ...k]);
     expect(r.code).toBe(0);
+    // The summary row, then (--verbose) the plan and every NIC.
+    expect(r.stdout).toMatch(/^default\/my-vm\s+[^\n]*hotplug eth1\s+3: 3 attached\s+applied$/m);
     expect(r.stdout).toMatch(/eth1\s+[0-9a-f:]{17}\s+-\s+-\s+attached/);
+    expect(r.stderr).toContain('applied 1/1');
     const json = JSON.parse((await run(['status', 'my-vm', '--json', ...k])).stdout);
     expect(json.nics.map((n: { name: string; state: string }) => `${n.name}:${n.state}`)).toEqual(['default:attached', 'eth0:attached', 'eth1:attached']);
   });
@@ -104,7 +107,7 @@ describeWithCluster('wukong plan --live / apply / status', () => {
     const before = JSON.parse((await run(['status', 'my-vm', '--json', ...k])).stdout);
     const r = await run(['apply', f('1-add-macvlan-nic'), ...k]);
     expect(r.code).toBe(3);
-    expect(r.stderr).toContain('some changes need a restart and were not applied; re-run with --allow-restart');
+    expect(r.stdout).toMatch(/^default\/my-vm\s+[^\n]*eth1 held \(restart-required\)[^\n]*restart needed: re-run with --allow-restart/m);
     const after = JSON.parse((await run(['status', 'my-vm', '--json', ...k])).stdout);
     expect(after.nics).toEqual(before.nics);
   });
@@ -112,14 +115,15 @@ describeWithCluster('wukong plan --live / apply / status', () => {
   it('rejects removing the primary NIC and exits 2 with nothing applied', async () => {
     const r = await run(['apply', f('4-remove-primary'), ...k]);
     expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(/^default\/my-vm\s+.*rejected: nothing applied$/m);
+    // A failure always shows its plan, --verbose or not.
     expect(r.stdout).toMatch(/nic eth0\s+rejected/);
-    expect(r.stderr).toContain('rejected; nothing applied');
   });
 
   it('unplugs the NIC again and reports the API error of a broken cluster call as a field-named line', async () => {
     const r = await run(['apply', f('3-remove-nic'), '--wait', ...k]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/nic eth1\s+unplug/);
+    expect(r.stdout).toMatch(/^default\/my-vm\s+[^\n]*unplug eth1[^\n]*applied$/m);
     await settle(state, kc, 'default');
     const json = JSON.parse((await run(['status', 'my-vm', '--json', ...k])).stdout);
     expect(json.nics.map((n: { name: string }) => n.name)).toEqual(['default', 'eth0']);

@@ -7,7 +7,7 @@ import { describeWithCluster, kubeConfigFor, testCluster } from './support/clust
 import { restartVm, settle } from './support/kubevirt';
 import { ensureNamespace } from './support/objects';
 import { JsonPatchOp, LastApplied } from '../../src';
-import { ApplyTimeoutError, Cluster, ObjectRef, PlanRejectedError, applyVm, deleteVm, vmRef } from '../../src/kube';
+import { ApplyTimeoutError, Cluster, ObjectRef, PlanRejectedError, applyVm, deleteVm, ownedNads, vmRef } from '../../src/kube';
 
 const NS = 'hotplug';
 
@@ -107,7 +107,7 @@ describeWithCluster('live NIC changes (apply engine + KubeVirt)', () => {
       cluster.beforeDelete = undefined;
       cluster.beforePatch = undefined;
     }
-    expect(observed[0]).toMatch(/^patch add \/spec\/template\/spec\/domain\/devices\/interfaces\/3\/state="absent"; add \/metadata\/annotations\/vm.novasphere.dev~1last-applied=/);
+    expect(observed[0]).toMatch(/^patch add \/spec\/template\/spec\/domain\/devices\/interfaces\/3\/state="absent"; add \/metadata\/annotations\/vm.novasphere.dev~1applied="[0-9a-f]{16}"$/);
     expect(observed[1]).toBe('web-eth2-nad deleted while VMI lists default,eth0,eth1');
     expect(await nadExists('eth2')).toBe(false);
     await settle(state, kc, NS);
@@ -217,7 +217,7 @@ describeWithCluster('live NIC changes (apply engine + KubeVirt)', () => {
     await deleteVm(plain, NS, 'web', { pollMs: 100, timeoutSeconds: 30 });
     expect(await getVm()).toBeUndefined();
     expect(await getVmi()).toBeUndefined();
-    expect(await plain.ownedNads(NS, 'web')).toEqual([]);
+    expect(await ownedNads(plain, NS, 'web')).toEqual([]);
   });
 });
 

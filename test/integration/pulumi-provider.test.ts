@@ -11,7 +11,7 @@ import { describeWithCluster, kubeConfigFor, testCluster } from './support/clust
 import { settle } from './support/kubevirt';
 import { ensureNamespace } from './support/objects';
 import { Empty, PulumiHost, providerPb } from './support/pulumi-host';
-import { Cluster, vmRef } from '../../src/kube';
+import { Cluster, ownedNads, vmRef } from '../../src/kube';
 import { wukongVmProvider } from '../../src/pulumi';
 
 const ROOT = join(__dirname, '..', '..');
@@ -128,7 +128,7 @@ describeWithCluster('the Pulumi provider over gRPC (dynamic-provider host)', () 
     outs = await update(outs, news([MGMT, DATA]));
     expect(outs.plan.filter((e: { action: string }) => e.action !== 'unchanged').map((e: any) => `${e.action} ${e.name}`))
       .toEqual([`secret-update ${NS}/web-cloudinit`, 'unplug storage', `nad-delete ${NS}/web-storage-nad`]);
-    expect(await cluster.ownedNads(NS, 'web')).toHaveLength(2);
+    expect(await ownedNads(cluster, NS, 'web')).toHaveLength(2);
   });
 
   it('diffs a link state change as an update, and sets the link down and up again live', async () => {
@@ -164,7 +164,7 @@ describeWithCluster('the Pulumi provider over gRPC (dynamic-provider host)', () 
   it('deletes the VM and what it owns (with the ambient KUBECONFIG)', async () => {
     await host.delete(ID, URN, { ...outs, __provider: providerText });
     expect(await cluster.get(vmRef(NS, 'web'))).toBeUndefined();
-    expect(await cluster.ownedNads(NS, 'web')).toEqual([]);
+    expect(await ownedNads(cluster, NS, 'web')).toEqual([]);
   });
 
   it('never carries the kubeconfig, its token or the user data in the provider text, outputs, errors or the host\'s log', async () => {

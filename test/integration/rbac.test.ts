@@ -13,7 +13,7 @@ import { settle } from './support/kubevirt';
 import { ensureNamespace } from './support/objects';
 import { LastApplied, PermissionSpec } from '../../src';
 import { run as wukong } from '../../src/cli/main';
-import { Cluster, MissingPermissionsError, applyVm, deleteVm, vmRef } from '../../src/kube';
+import { Cluster, MissingPermissionsError, applyVm, deleteVm, ownedNads, ownedSubnets, vmRef } from '../../src/kube';
 import { wukongPermissions } from '../../src/model/plan/rbac';
 
 const NS = 'rbac';
@@ -55,8 +55,8 @@ describeWithCluster('least privilege (real RBAC, real KubeVirt)', () => {
     const secret = await adminCluster.get({ apiVersion: 'v1', kind: 'Secret', namespace: NS, name: 'web-cloudinit' });
     return {
       vm: live && { labels: live.metadata.labels, annotations: live.metadata.annotations, spec: live.spec },
-      nads: (await adminCluster.ownedNads(NS, 'web')).map(n => ({ name: n.metadata.name, config: n.spec.config })),
-      subnets: (await adminCluster.ownedSubnets(NS, 'web')).map(s => ({ name: s.metadata.name, spec: s.spec })),
+      nads: (await ownedNads(adminCluster, NS, 'web')).map(n => ({ name: n.metadata.name, config: n.spec.config })),
+      subnets: (await ownedSubnets(adminCluster, NS, 'web')).map(s => ({ name: s.metadata.name, spec: s.spec })),
       secret: secret?.data,
     };
   }

@@ -1,4 +1,5 @@
 import { createHash } from 'crypto';
+import { DEFAULT_NAMESPACE } from '../spec/types';
 
 /** DNS-1123 label: what Multus accepts for NAD names and namespaces (multi-net-spec §3.3). */
 export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -71,7 +72,7 @@ export function formatNadRef(nad: { readonly namespace: string; readonly name: s
 
 /** `namespace/name` of a VM: how plans, files and messages name it. */
 export function vmKey(vm: { readonly name: string; readonly namespace?: string }): string {
-  return `${vm.namespace ?? 'default'}/${vm.name}`;
+  return `${vm.namespace ?? DEFAULT_NAMESPACE}/${vm.name}`;
 }
 
 /** Kube-OVN provider of an OVN attachment: exactly `<nad>.<namespace>.ovn` (kube-ovn pkg/controller/pod.go). */
@@ -90,4 +91,9 @@ export function podInterfaceName(networkName: string): string {
 /** Name of the Secret carrying the VM's cloud-init data. */
 export function cloudInitSecretName(vmName: string): string {
   return `${vmName}-cloudinit`;
+}
+
+/** Name of the Secret holding Wukong's record of what it applied to the VM (see spec/last-applied.ts). */
+export function recordSecretName(vmName: string): string {
+  return `${vmName}-wukong-applied`;
 }

@@ -16,3 +16,5 @@ export { planSynthesized, readSynthesized } from './synthesized';
 export type { SynthesizedOutput, SynthesizedPlan, SynthesizedVm } from './synthesized';
 export { permissionsForDelete, permissionsForPlan, renderRbac } from './rbac';
 export type { PermissionSpec, RbacManifestOptions, RbacOptions, RbacRule, RbacSubject } from './rbac';
+export { RESOURCES, apiVersionOf, resourceOf } from './resources';
+export type { ResourceKind, ResourceType } from './resources';

@@ -2,6 +2,7 @@
  * What the planner reads from the cluster: the live VirtualMachine (its template's interfaces and networks) and the
  * VirtualMachineInstance (what is actually plugged), parsed from plain JSON.
  */
+import { DEFAULT_NAMESPACE } from '../spec/types';
 
 /** One interface of the live VM template, with its network and their positions (for index-guarded JSON patches). */
 export interface LiveNic {
@@ -84,7 +85,7 @@ export function parseLiveVm(raw: unknown): LiveVm | undefined {
   const tmeta = obj(obj(obj(vm.spec).template).metadata);
   return {
     name: String(meta.name ?? ''),
-    namespace: String(meta.namespace ?? 'default'),
+    namespace: String(meta.namespace ?? DEFAULT_NAMESPACE),
     uid: meta.uid,
     resourceVersion: meta.resourceVersion,
     generation: meta.generation,
@@ -136,15 +137,8 @@ export function isListed(vmi: LiveVmi, name: string): boolean {
   return vmi.specInterfaces.some(i => i.name === name) || vmi.interfaces.some(i => i.name === name);
 }
 
-/**
- * Annotation recording how many interfaces the current VMI started with (`<vmi uid>:<count>`): KubeVirt reserves
- * hot-plug ports at start (§7), and the VMI itself does not say which interfaces were plugged later.
- */
-export const STARTED_INTERFACES_ANNOTATION = 'vm.novasphere.dev/started-interfaces';
-
-/** The interface count the running VMI started with, when recorded for this very VMI. */
-export function startedInterfaces(vm: LiveVm | undefined, vmi: LiveVmi | undefined): number | undefined {
-  const recorded = vm?.annotations[STARTED_INTERFACES_ANNOTATION];
+/** The interface count the running VMI started with, when `recorded` (`<vmi uid>:<count>`) is for this very VMI. */
+export function startedInterfaces(recorded: string | undefined, vmi: LiveVmi | undefined): number | undefined {
   const m = recorded ? /^(.+):(\d+)$/.exec(recorded) : null;
   return m && vmi?.uid && m[1] === vmi.uid ? Number(m[2]) : undefined;
 }

@@ -55,7 +55,7 @@ export interface Plan {
   /** Some entry is rejected: nothing is applied. */
   readonly rejected: boolean;
   readonly warnings: string[];
-  /** The VMI's uid and the interfaces it started with, to record on the VM (see STARTED_INTERFACES_ANNOTATION). */
+  /** The VMI's uid and the interfaces it started with, to record (see STARTED_INTERFACES_KEY). */
   readonly vmiStart?: { readonly uid: string; readonly interfaces: number };
 }
 

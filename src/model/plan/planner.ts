@@ -13,7 +13,7 @@ import { NadManifest, SecretManifest, SubnetManifest } from '../render/manifests
 import { RenderedVm, renderResolvedVm } from '../render/render';
 import { kvInterface, kvNetwork, vmMetadata } from '../render/vm-spec';
 import { ResolvedNic, ResolvedVm } from '../resolve/resolved';
-import { LAST_APPLIED_ANNOTATION, sameUserData } from '../spec/last-applied';
+import { RECORD_ANNOTATIONS, sameUserData } from '../spec/last-applied';
 import { stableStringify } from '../spec/stable-json';
 
 /** What exists in the cluster (all optional: without it the plan compares with the last applied spec only). */
@@ -32,8 +32,10 @@ export interface LiveObjects {
 
 export interface PlanInput {
   readonly desired: ResolvedVm;
-  /** The spec applied last time (from the VM's last-applied annotation, or Pulumi's previous inputs). */
+  /** The spec applied last time (from Wukong's record of the VM). */
   readonly applied?: ResolvedVm;
+  /** The recorded interface count the running VMI started with (`<vmi uid>:<count>`; see STARTED_INTERFACES_KEY). */
+  readonly startedInterfaces?: string;
   readonly live?: LiveObjects;
   /** The cluster's KubeVirt version, when known. */
   readonly kubevirtVersion?: KubeVirtVersion;
@@ -111,10 +113,10 @@ function versionWarnings(ctx: Ctx): string[] {
   return out;
 }
 
-/** Interfaces the VMI has now, and those it started with (recorded on the VM; else assumed to be all of them). */
+/** Interfaces the VMI has now, and those it started with (as recorded; else assumed to be all of them). */
 function vmiInterfaces(ctx: Ctx): { now: number; atStart: number } {
   const now = ctx.vmi?.specInterfaces.length ?? ctx.current?.vm.nics.filter(n => !n.absent).length ?? 0;
-  return { now, atStart: Math.min(now, startedInterfaces(ctx.current?.vm, ctx.vmi) ?? now) };
+  return { now, atStart: Math.min(now, startedInterfaces(ctx.input.startedInterfaces, ctx.vmi) ?? now) };
 }
 
 /** Free PCIe ports for hot-plugged NICs: reserved when the VMI started, minus those hot-plugging used since (§7). */
@@ -352,7 +354,7 @@ function planVmFields(ctx: Ctx): void {
   // Only keys Wukong writes (wanted now, or written last time) count: other tools' labels and annotations are theirs.
   const applied = ctx.input.applied ? vmMetadata(ctx.input.applied) : undefined;
   const managed = (have: Record<string, string>, wanted: Record<string, string> | undefined, before: Record<string, string> | undefined) => {
-    const keys = new Set([...Object.keys(wanted ?? {}), ...Object.keys(before ?? {})].filter(k => k !== LAST_APPLIED_ANNOTATION));
+    const keys = new Set([...Object.keys(wanted ?? {}), ...Object.keys(before ?? {})].filter(k => !RECORD_ANNOTATIONS.includes(k)));
     const pick = (m: Record<string, string> | undefined) => Object.fromEntries([...keys].filter(k => m?.[k] !== undefined).map(k => [k, m![k]]));
     return same(pick(have), pick(wanted));
   };

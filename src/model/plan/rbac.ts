@@ -4,6 +4,7 @@
  * preflight that runs before any write.
  */
 import { Plan } from './plan-types';
+import { RESOURCES, ResourceType } from './resources';
 import { dns1123LabelProblem } from '../net/names';
 import { MANAGED_BY, MANAGED_BY_LABEL } from '../render/vm-spec';
 import { IssueCollector, show, throwIfErrors } from '../spec/issues';
@@ -29,12 +30,13 @@ export interface PermissionSpec {
   readonly clusterScoped: boolean;
 }
 
-const VMS = { group: 'kubevirt.io', resource: 'virtualmachines', clusterScoped: false };
-const VMIS = { group: 'kubevirt.io', resource: 'virtualmachineinstances', clusterScoped: false };
-const NADS = { group: 'k8s.cni.cncf.io', resource: 'network-attachment-definitions', clusterScoped: false };
-const SECRETS = { group: '', resource: 'secrets', clusterScoped: false };
-const SUBNETS = { group: 'kubeovn.io', resource: 'subnets', clusterScoped: true };
-const KUBEVIRTS = { group: 'kubevirt.io', resource: 'kubevirts', clusterScoped: true };
+const scoped = (r: ResourceType) => ({ group: r.group, resource: r.plural, clusterScoped: !r.namespaced || r.listedClusterWide === true });
+const VMS = scoped(RESOURCES.VirtualMachine);
+const VMIS = scoped(RESOURCES.VirtualMachineInstance);
+const NADS = scoped(RESOURCES.NetworkAttachmentDefinition);
+const SECRETS = scoped(RESOURCES.Secret);
+const SUBNETS = scoped(RESOURCES.Subnet);
+const KUBEVIRTS = scoped(RESOURCES.KubeVirt);
 
 /**
  * Every permission Wukong uses. The permission preflight also creates SelfSubjectAccessReviews, which Kubernetes' default
@@ -90,6 +92,10 @@ export function permissionsForPlan(plan: Plan): PermissionSpec[] {
     if (e.subject === 'VirtualMachine' && e.action === 'create') add('create', VMS);
     else if ((e.subject === 'nic' || e.subject === 'VirtualMachine') && !['unchanged', 'create', 'skipped'].includes(e.action)) add('patch', VMS);
   }
+  // Every VM write first writes its record entry into the VM's record Secret.
+  if (out.has('create kubevirt.io/virtualmachines') || out.has('patch kubevirt.io/virtualmachines')) {
+    for (const verb of ['get', 'create', 'patch']) add(verb, SECRETS);
+  }
   return [...out.values()];
 }
 
@@ -100,7 +106,9 @@ export function permissionsForDelete(opts: { manageOwnedObjects?: boolean; kubeO
   return [
     ...p(['delete'], VMS),
     ...p(['get'], VMIS),
-    ...(owned ? [...p(['list', 'delete'], NADS), ...p(['delete'], SECRETS)] : []),
+    ...(owned ? p(['list', 'delete'], NADS) : []),
+    // The record Secret goes with the VM whoever manages the rest.
+    ...p(['delete'], SECRETS),
     ...(owned && opts.kubeOvn ? p(['list', 'delete'], SUBNETS) : []),
   ];
 }

@@ -15,7 +15,7 @@ import {
   KvInterface, KvNetwork, KvVirtualMachine, MANAGED_BY, MANAGED_BY_LABEL, MULTINIC_LABEL, VM_NAME_LABEL, VM_NAMESPACE_LABEL,
 } from '../render/vm-spec';
 import { Binding, ResolvedIp, ResolvedNad, ResolvedNic, ResolvedRoute, ResolvedSubnet, ResolvedVm } from '../resolve/resolved';
-import { NetworkType } from '../spec/types';
+import { DEFAULT_NAMESPACE, NetworkType } from '../spec/types';
 
 type Json = Record<string, any>;
 
@@ -48,8 +48,8 @@ function secretOf(raw: Json): SecretManifest {
 /** The NAD a network names, and who owns it: this VM, a MultiNic, or nobody in this output. */
 function nadOf(network: KvNetwork | undefined, vm: KvVirtualMachine, nads: NadManifest[]): ResolvedNad | undefined {
   if (!network?.multus) return undefined;
-  const ref = parseNadRef(network.multus.networkName, vm.metadata.namespace ?? 'default');
-  const found = nads.find(n => n.metadata.name === ref.name && (n.metadata.namespace ?? 'default') === ref.namespace);
+  const ref = parseNadRef(network.multus.networkName, vm.metadata.namespace ?? DEFAULT_NAMESPACE);
+  const found = nads.find(n => n.metadata.name === ref.name && (n.metadata.namespace ?? DEFAULT_NAMESPACE) === ref.namespace);
   const labels = found?.metadata.labels ?? {};
   const owner = !found ? 'external' : labels[VM_NAME_LABEL] === vm.metadata.name && labels[MANAGED_BY_LABEL] === MANAGED_BY ? 'vm' : labels[MULTINIC_LABEL] ? 'shared' : 'external';
   let config: Record<string, unknown> | undefined;
@@ -106,7 +106,7 @@ function resolvedFrom(vm: KvVirtualMachine, nads: NadManifest[], subnets: Subnet
   const networkData = parse(secret?.stringData.networkdata ?? noCloud.networkData ?? '') as Json | null;
   const ethernets = Object.values((networkData?.ethernets ?? {}) as Record<string, Json>);
   const annotations = vm.spec.template.metadata.annotations ?? {};
-  const namespace = vm.metadata.namespace ?? 'default';
+  const namespace = vm.metadata.namespace ?? DEFAULT_NAMESPACE;
   const nics = (tspec.domain.devices.interfaces ?? []).map((iface, index): ResolvedNic => {
     const network = tspec.networks?.find(n => n.name === iface.name);
     const nad = nadOf(network, vm, nads);
@@ -171,7 +171,7 @@ export function readSynthesized(docs: readonly unknown[]): SynthesizedOutput {
   const nads = objects.filter(o => o.kind === 'NetworkAttachmentDefinition') as NadManifest[];
   const subnets = objects.filter(o => o.kind === 'Subnet') as SubnetManifest[];
   const owned = (o: Json, vm: KvVirtualMachine) => o.metadata?.labels?.[VM_NAME_LABEL] === vm.metadata.name
-    && (o.metadata?.labels?.[VM_NAMESPACE_LABEL] ?? 'default') === (vm.metadata.namespace ?? 'default');
+    && (o.metadata?.labels?.[VM_NAMESPACE_LABEL] ?? DEFAULT_NAMESPACE) === (vm.metadata.namespace ?? DEFAULT_NAMESPACE);
   const out: SynthesizedOutput = { vms: new Map(), errors: [] };
   for (const o of objects) {
     if (o.kind !== 'VirtualMachine' || o.metadata?.labels?.[MANAGED_BY_LABEL] !== MANAGED_BY) continue;

@@ -3,11 +3,11 @@
  * `metadata.resourceVersion`, touching only the entries the plan names (each index-based op guarded by a `test` of
  * that entry's name), never a whole list: fields and interfaces written by others survive.
  */
-import { LiveVm, STARTED_INTERFACES_ANNOTATION } from './live';
+import { LiveVm } from './live';
 import { Plan } from './plan-types';
 import { RenderedVm } from '../render/render';
 import { KvInterface, KvNetwork } from '../render/vm-spec';
-import { LAST_APPLIED_ANNOTATION } from '../spec/last-applied';
+import { APPLIED_ANNOTATION, LAST_APPLIED_ANNOTATION, RECORD_ANNOTATIONS, STARTED_INTERFACES_ANNOTATION } from '../spec/last-applied';
 
 export interface JsonPatchOp {
   readonly op: 'add' | 'remove' | 'replace' | 'test';
@@ -49,8 +49,8 @@ export interface PatchInput {
   readonly desired: RenderedVm;
   /** Labels, annotations and template annotations written at the last apply (to remove those no longer wanted). */
   readonly lastApplied?: RenderedVm;
-  /** The new value of the last-applied annotation. */
-  readonly lastAppliedAnnotation: string;
+  /** The digest of the record entry this apply wrote (recordDigest), for the VM's `vm.novasphere.dev/applied`. */
+  readonly appliedDigest: string;
 }
 
 /** The JSON patch for `input.plan`, or an empty list when there is nothing to write. */
@@ -93,19 +93,23 @@ export function vmPatch(input: PatchInput): JsonPatchOp[] {
     ops.push({ op: 'test', path: `${r.path}/${r.index}/name`, value: r.name }, { op: 'remove', path: `${r.path}/${r.index}` });
   }
   ops.push(...vmFieldOps(input));
-  // The annotation records what was applied: it only rides along with a real change.
+  // The record pointer only rides along with a real change: it is what makes the change's record entry the applied one.
   if (ops.length === 0) return [];
   const annotationsCreated = ops.some(o => o.op === 'add' && o.path === '/metadata/annotations');
-  return [{ op: 'test', path: '/metadata/resourceVersion', value: live.resourceVersion }, ...ops, ...lastAppliedOps(input, annotationsCreated)];
+  return [{ op: 'test', path: '/metadata/resourceVersion', value: live.resourceVersion }, ...ops, ...recordOps(input, annotationsCreated)];
 }
 
-/** Annotations that ride along with a change: what was applied, and what the running VMI started with (§7). */
-function lastAppliedOps(input: PatchInput, annotationsCreated: boolean): JsonPatchOp[] {
-  const values: Record<string, string> = { [LAST_APPLIED_ANNOTATION]: input.lastAppliedAnnotation };
-  const start = input.plan.vmiStart;
-  if (start) values[STARTED_INTERFACES_ANNOTATION] = `${start.uid}:${start.interfaces}`;
-  if (input.live.raw.metadata?.annotations === undefined && !annotationsCreated) return [{ op: 'add', path: '/metadata/annotations', value: values }];
-  return Object.entries(values).map(([k, v]) => ({ op: 'add' as const, path: `/metadata/annotations/${pointerKey(k)}`, value: v }));
+/** Points the VM at this apply's record entry, and moves an earlier release's annotations off it. */
+function recordOps(input: PatchInput, annotationsCreated: boolean): JsonPatchOp[] {
+  const have = input.live.annotations;
+  if (input.live.raw.metadata?.annotations === undefined && !annotationsCreated) {
+    return [{ op: 'add', path: '/metadata/annotations', value: { [APPLIED_ANNOTATION]: input.appliedDigest } }];
+  }
+  const legacy = [LAST_APPLIED_ANNOTATION, STARTED_INTERFACES_ANNOTATION].filter(k => have[k] !== undefined);
+  return [
+    ...(have[APPLIED_ANNOTATION] === input.appliedDigest ? [] : [{ op: 'add' as const, path: `/metadata/annotations/${pointerKey(APPLIED_ANNOTATION)}`, value: input.appliedDigest }]),
+    ...legacy.map(k => ({ op: 'remove' as const, path: `/metadata/annotations/${pointerKey(k)}` })),
+  ];
 }
 
 function vmFieldOps(input: PatchInput): JsonPatchOp[] {
@@ -119,7 +123,7 @@ function vmFieldOps(input: PatchInput): JsonPatchOp[] {
       managedKeys(want.metadata.labels, lastApplied?.virtualMachine.metadata.labels)));
     const annotations = { ...want.metadata.annotations };
     ops.push(...mapOps('/metadata/annotations', live.annotations, live.raw.metadata?.annotations !== undefined, annotations,
-      managedKeys(annotations, lastApplied?.virtualMachine.metadata.annotations).filter(k => k !== LAST_APPLIED_ANNOTATION)));
+      managedKeys(annotations, lastApplied?.virtualMachine.metadata.annotations).filter(k => !RECORD_ANNOTATIONS.includes(k))));
   }
   // On a stopped VM the same template edits are a vm-update: there is no running instance to restart.
   if (vmEntries.some(e => e.action === 'restart-required' || (e.action === 'vm-update' && !plan.running))) {

@@ -7,9 +7,10 @@ import { dns1123LabelProblem, labelValueProblem, metadataKeyProblem } from '../n
 import { OTHER_PCI_DEVICES, canonicalQuantity, hotplugPortBudget, quantityToBytes } from '../plan/hotplug-budget';
 import { NEWEST_DOCUMENTED_KUBEVIRT } from '../plan/kubevirt-version';
 import { Issue, IssueCollector, show } from '../spec/issues';
+import { RECORD_ANNOTATIONS } from '../spec/last-applied';
 import { checkShape, present } from '../spec/shape';
 import {
-  DEFAULT_CPU, DEFAULT_IMAGE, DEFAULT_MEMORY, DEFAULT_POD_NETWORK_NAME, PodNetworkConfig,
+  DEFAULT_CPU, DEFAULT_IMAGE, DEFAULT_MEMORY, DEFAULT_NAMESPACE, DEFAULT_POD_NETWORK_NAME, PodNetworkConfig,
   WukongMetadata, WukongSpec,
 } from '../spec/types';
 import { METADATA_SHAPE, SPEC_SHAPE } from '../spec/wukong-schema';
@@ -51,6 +52,9 @@ function checkMetadata(meta: WukongMetadata, paths: FieldPaths, issues: IssueCol
       if (valueProblem) issues.error(at(paths.metadata, `${field}.${key}`), `${show(value)} ${valueProblem}`);
       if (field === 'labels' && RESERVED_LABELS.includes(key)) {
         issues.warn(at(paths.metadata, `${field}.${key}`), `is set by Wukong itself; your value ${show(value)} is replaced`);
+      }
+      if (field === 'annotations' && RECORD_ANNOTATIONS.includes(key)) {
+        issues.warn(at(paths.metadata, `${field}.${key}`), `is Wukong's record of what it applied; your value ${show(value)} is ignored`);
       }
     }
   }
@@ -191,7 +195,7 @@ export function resolveVm(metadataInput: unknown, specInput: unknown, paths: Fie
   checkMetadata(meta, paths, issues);
   checkMachine(spec, paths, issues);
   const vmName = meta.name ?? '';
-  const namespace = meta.namespace ?? 'default';
+  const namespace = meta.namespace ?? DEFAULT_NAMESPACE;
   const pod = spec.podNetwork;
   const podEnabled = pod?.enabled ?? true;
   checkNames(spec, podEnabled ? pod?.name ?? DEFAULT_POD_NETWORK_NAME : undefined, paths, issues);

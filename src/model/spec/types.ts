@@ -215,4 +215,6 @@ export const DEFAULT_MEMORY = '1Gi';
 export const DEFAULT_CPU = 1;
 export const DEFAULT_CNI_VERSION = '0.3.1';
 export const DEFAULT_POD_NETWORK_NAME = 'default';
+/** Where an object without a namespace goes, as in Kubernetes. */
+export const DEFAULT_NAMESPACE = 'default';
 export const DEFAULT_MACVLAN_MASTER = 'eth0';

@@ -14,7 +14,7 @@ function errorsOf(wukongSpec: unknown): string[] {
 /** The live VM after applying the plan of `input` with vmPatch. */
 function patched(input: ReturnType<typeof scenario>): Json {
   const plan = planVm(input);
-  const ops = vmPatch({ plan, live: parseLiveVm(input.live!.vm)!, desired: renderResolvedVm(input.desired), lastAppliedAnnotation: 'x' });
+  const ops = vmPatch({ plan, live: parseLiveVm(input.live!.vm)!, desired: renderResolvedVm(input.desired), appliedDigest: 'x' });
   return applyJsonPatch(input.live!.vm as Json, ops);
 }
 
@@ -67,7 +67,7 @@ describe('state: absent', () => {
     const plan = planVm(gone);
     expect(entryOf(plan, 'stor')).toMatchObject({ action: 'unchanged', reason: expect.stringMatching(/remove it from the spec to drop its NAD$/) });
     expect(planExitCode(plan)).toBe(0);
-    expect(vmPatch({ plan, live: parseLiveVm(gone.live!.vm)!, desired: renderResolvedVm(gone.desired), lastAppliedAnnotation: 'x' })).toEqual([]);
+    expect(vmPatch({ plan, live: parseLiveVm(gone.live!.vm)!, desired: renderResolvedVm(gone.desired), appliedDigest: 'x' })).toEqual([]);
   });
 
   it('removes the entries of a stopped VM at once, as KubeVirt advises', () => {

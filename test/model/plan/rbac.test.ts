@@ -54,19 +54,20 @@ describe('permissionsForPlan', () => {
     expect(permissionsForPlan(plans.create).map(key).sort()).toEqual([
       'create /secrets', 'create k8s.cni.cncf.io/network-attachment-definitions', 'create kubeovn.io/subnets (cluster)',
       'create kubevirt.io/virtualmachines', 'get /secrets', 'get k8s.cni.cncf.io/network-attachment-definitions', 'get kubeovn.io/subnets (cluster)',
+      'patch /secrets',
     ]);
   });
 
   it('asks, for a hot-plug, to create the NAD, update the network data and patch the VM', () => {
     expect(permissionsForPlan(plans.hotplug).map(key).sort()).toEqual([
-      'create k8s.cni.cncf.io/network-attachment-definitions', 'get k8s.cni.cncf.io/network-attachment-definitions', 'patch /secrets',
-      'patch kubevirt.io/virtualmachines',
+      'create /secrets', 'create k8s.cni.cncf.io/network-attachment-definitions', 'get /secrets', 'get k8s.cni.cncf.io/network-attachment-definitions',
+      'patch /secrets', 'patch kubevirt.io/virtualmachines',
     ]);
   });
 
   it('asks, for an unplug, to patch the VM and the network data and delete the NAD', () => {
     expect(permissionsForPlan(plans.unplug).map(key).sort()).toEqual([
-      'delete k8s.cni.cncf.io/network-attachment-definitions', 'patch /secrets', 'patch kubevirt.io/virtualmachines',
+      'create /secrets', 'delete k8s.cni.cncf.io/network-attachment-definitions', 'get /secrets', 'patch /secrets', 'patch kubevirt.io/virtualmachines',
     ]);
   });
 
@@ -86,7 +87,8 @@ describe('permissionsForDelete', () => {
       'delete k8s.cni.cncf.io/network-attachment-definitions', 'delete /secrets',
     ]);
     expect(permissionsForDelete({ kubeOvn: true }).map(key)).toEqual(expect.arrayContaining(['list kubeovn.io/subnets (cluster)', 'delete kubeovn.io/subnets (cluster)']));
-    expect(permissionsForDelete({ manageOwnedObjects: false }).map(key)).toEqual(['delete kubevirt.io/virtualmachines', 'get kubevirt.io/virtualmachineinstances']);
+    // The record Secret goes with the VM even when others manage what it owns.
+    expect(permissionsForDelete({ manageOwnedObjects: false }).map(key)).toEqual(['delete kubevirt.io/virtualmachines', 'get kubevirt.io/virtualmachineinstances', 'delete /secrets']);
     for (const p of permissionsForDelete({ kubeOvn: true })) expect(granted()).toContain(key(p));
   });
 });

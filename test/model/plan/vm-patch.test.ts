@@ -1,4 +1,4 @@
-import { JsonPatchOp, LAST_APPLIED_ANNOTATION, PlanInput, parseLiveVm, planVm, renderResolvedVm, vmPatch } from '../../../src/model';
+import { APPLIED_ANNOTATION, JsonPatchOp, LAST_APPLIED_ANNOTATION, PlanInput, STARTED_INTERFACES_ANNOTATION, parseLiveVm, planVm, renderResolvedVm, vmPatch } from '../../../src/model';
 import { pointerKey } from '../../../src/model/plan/vm-patch';
 import {
   DATA, Json, MACVLAN, META, MGMT, OVN, STOR, applyJsonPatch, clone, ext, interfacesOf, liveOf, networksOf, scenario, spec, vmOf,
@@ -6,11 +6,11 @@ import {
 
 const IFACES = '/spec/template/spec/domain/devices/interfaces';
 const NETS = '/spec/template/spec/networks';
-const LA = 'the-new-last-applied';
-const LA_PATH = '/metadata/annotations/vm.novasphere.dev~1last-applied';
+const LA = '0123456789abcdef';
+const LA_PATH = '/metadata/annotations/vm.novasphere.dev~1applied';
 const RV = { op: 'test', path: '/metadata/resourceVersion', value: '1' };
-/** The last-applied op when the live VM has no annotations yet. */
-const LA_NEW = { op: 'add', path: '/metadata/annotations', value: { [LAST_APPLIED_ANNOTATION]: LA } };
+/** The record pointer op when the live VM has no annotations yet. */
+const LA_NEW = { op: 'add', path: '/metadata/annotations', value: { [APPLIED_ANNOTATION]: LA } };
 
 function patchOf(input: PlanInput): { ops: JsonPatchOp[]; live: Json; desired: Json } {
   const plan = planVm(input);
@@ -21,7 +21,7 @@ function patchOf(input: PlanInput): { ops: JsonPatchOp[]; live: Json; desired: J
     live: parseLiveVm(live)!,
     desired: renderResolvedVm(input.desired),
     lastApplied: input.applied ? renderResolvedVm(input.applied) : undefined,
-    lastAppliedAnnotation: LA,
+    appliedDigest: LA,
   });
   return { ops, live, desired };
 }
@@ -65,7 +65,7 @@ describe('vmPatch', () => {
     const after = applyJsonPatch(live, ops);
     expect(interfacesOf(after)).toEqual(interfacesOf(desired));
     expect(networksOf(after)).toEqual(networksOf(desired));
-    expect(after.metadata.annotations).toEqual({ [LAST_APPLIED_ANNOTATION]: LA });
+    expect(after.metadata.annotations).toEqual({ [APPLIED_ANNOTATION]: LA });
   });
 
   it('tests the live resourceVersion', () => {
@@ -205,7 +205,7 @@ describe('vmPatch', () => {
     expect(after.spec.template.metadata.labels).toEqual({ 'kubevirt.io/domain': 'web', 'vm.novasphere.dev/name': 'web', 'example.com/team': 'blue' });
   });
 
-  it('creates the annotations map when the VM has none, and the last-applied annotation goes into it', () => {
+  it('creates the annotations map when the VM has none, and the record pointer goes into it', () => {
     const input = scenario(spec(), spec());
     const { ops, live } = patchOf({ ...input, desired: vmOf(spec(), { ...META, annotations: { 'example.com/note': 'hi' } }) });
     expect(ops).toEqual([
@@ -214,17 +214,29 @@ describe('vmPatch', () => {
       { op: 'add', path: '/metadata/annotations/example.com~1note', value: 'hi' },
       { op: 'add', path: LA_PATH, value: LA },
     ]);
-    expect(applyJsonPatch(live, ops).metadata.annotations).toEqual({ 'example.com/note': 'hi', [LAST_APPLIED_ANNOTATION]: LA });
+    expect(applyJsonPatch(live, ops).metadata.annotations).toEqual({ 'example.com/note': 'hi', [APPLIED_ANNOTATION]: LA });
   });
 
-  it('replaces the last-applied annotation in an existing map and leaves foreign annotations alone', () => {
+  it('points the VM at the new record entry and leaves foreign annotations alone', () => {
     const input = scenario(spec(), spec([MGMT]), {
-      editVm: json => (json.metadata.annotations = { [LAST_APPLIED_ANNOTATION]: 'old', 'other.example.com/x': 'y' }),
+      editVm: json => (json.metadata.annotations = { [APPLIED_ANNOTATION]: 'fedcba9876543210', 'other.example.com/x': 'y' }),
     });
     const { ops, live } = patchOf(input);
     expect(ops[ops.length - 1]).toEqual({ op: 'add', path: LA_PATH, value: LA });
     expect(ops.filter(o => o.path.startsWith('/metadata/annotations'))).toHaveLength(1);
-    expect(applyJsonPatch(live, ops).metadata.annotations).toEqual({ [LAST_APPLIED_ANNOTATION]: LA, 'other.example.com/x': 'y' });
+    expect(applyJsonPatch(live, ops).metadata.annotations).toEqual({ [APPLIED_ANNOTATION]: LA, 'other.example.com/x': 'y' });
+  });
+
+  it('moves an earlier release\'s record off the VM with its next change (migration)', () => {
+    const legacy = { [LAST_APPLIED_ANNOTATION]: '{"metadata":{"name":"web"},"spec":{}}', [STARTED_INTERFACES_ANNOTATION]: 'vmi-1:2', 'other.example.com/x': 'y' };
+    const input = scenario(spec(), spec([MGMT]), { editVm: json => (json.metadata.annotations = { ...legacy }) });
+    const { ops, live } = patchOf(input);
+    expect(ops.filter(o => o.path.startsWith('/metadata/annotations'))).toEqual([
+      { op: 'add', path: LA_PATH, value: LA },
+      { op: 'remove', path: '/metadata/annotations/vm.novasphere.dev~1last-applied' },
+      { op: 'remove', path: '/metadata/annotations/vm.novasphere.dev~1started-interfaces' },
+    ]);
+    expect(applyJsonPatch(live, ops).metadata.annotations).toEqual({ [APPLIED_ANNOTATION]: LA, 'other.example.com/x': 'y' });
   });
 
   it('writes the Kube-OVN fixed IP template annotation with the NIC change (allowRestart)', () => {

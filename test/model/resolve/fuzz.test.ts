@@ -143,7 +143,7 @@ describe('fuzz: planVm and vmPatch over random changes to a running VM', () => {
       }
       const desired = renderResolvedVm(next);
       const liveVm = live.vm as Json;
-      const ops = vmPatch({ plan, live: parseLiveVm(liveVm)!, desired, lastApplied: renderResolvedVm(old), lastAppliedAnnotation: 'fuzz' });
+      const ops = vmPatch({ plan, live: parseLiveVm(liveVm)!, desired, lastApplied: renderResolvedVm(old), appliedDigest: 'fuzz' });
       if (ops.length) expect(ops[0]).toEqual({ op: 'test', path: '/metadata/resourceVersion', value: '1' });
       const after = applyJsonPatch(liveVm, ops);
       const want = desired.virtualMachine.spec.template;

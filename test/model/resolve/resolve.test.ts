@@ -1,4 +1,4 @@
-import { MANIFEST_PATHS, resolveVm } from '../../../src/model';
+import { MANIFEST_PATHS, RECORD_ANNOTATIONS, resolveVm } from '../../../src/model';
 import { DEFAULT_USER_DATA } from '../../../src/model/net/addressing';
 import { deriveMac } from '../../../src/model/net/mac';
 import { RESERVED_LABELS } from '../../../src/model/resolve/resolve';
@@ -119,6 +119,10 @@ describe('metadata rules', () => {
 
   it.each(RESERVED_LABELS.map(k => [k]))('warns if the reserved label %s is set', key => {
     expectWarning({}, `labels.${key}`, /is set by Wukong itself; your value 'mine' is replaced/, { name: 'vm1', labels: { [key]: 'mine' } });
+  });
+
+  it.each(RECORD_ANNOTATIONS.map(k => [k]))('warns if Wukong\'s record annotation %s is set', key => {
+    expectWarning({}, `annotations.${key}`, /is Wukong's record of what it applied; your value 'mine' is ignored/, { name: 'vm1', annotations: { [key]: 'mine' } });
   });
 });
 

@@ -1,4 +1,7 @@
-import { LAST_APPLIED_ANNOTATION, LastApplied, decodeLastApplied, encodeLastApplied, userDataDigest } from '../../../src/model';
+import {
+  APPLIED_ANNOTATION, LAST_APPLIED_ANNOTATION, LastApplied, STARTED_INTERFACES_ANNOTATION, STARTED_INTERFACES_KEY, decodeLastApplied,
+  encodeLastApplied, readAppliedRecord, recordChanges, recordDigest, userDataDigest,
+} from '../../../src/model';
 import { sameUserData } from '../../../src/model/spec/last-applied';
 
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
@@ -75,5 +78,54 @@ describe('sameUserData', () => {
     ['text that only looks like a digest', 'sha256:abc', 'sha256:abc', true],
   ])('%s', (_what, stored, wanted, same) => {
     expect(sameUserData(stored, wanted)).toBe(same);
+  });
+});
+
+describe('the applied record (record Secret + the VM\'s pointer)', () => {
+  const a = encodeLastApplied({ metadata: { name: 'web', namespace: 'ns' }, spec: { networks: [{ name: 'a' }] } });
+  const b = encodeLastApplied({ metadata: { name: 'web', namespace: 'ns' }, spec: { networks: [{ name: 'a' }, { name: 'b' }] } });
+  const now = new Date('2026-12-05T04:00:00Z');
+  const entry = (encoded: string, at: Date) => JSON.stringify({ writtenAt: at.toISOString(), ...JSON.parse(encoded) });
+
+  it('reads the entry the VM points at, not a newer one whose VM patch never landed', () => {
+    const data = { [`applied.${recordDigest(a)}`]: entry(a, now), [`applied.${recordDigest(b)}`]: entry(b, now) };
+    const record = readAppliedRecord({ [APPLIED_ANNOTATION]: recordDigest(a) }, data);
+    expect(record.applied?.spec.networks?.map(n => n.name)).toEqual(['a']);
+    expect(record.legacy).toBe(false);
+  });
+
+  it('falls back to an earlier release\'s annotations, and says so', () => {
+    const record = readAppliedRecord({ [LAST_APPLIED_ANNOTATION]: b, [STARTED_INTERFACES_ANNOTATION]: 'vmi-1:2' }, undefined);
+    expect(record).toEqual({ applied: JSON.parse(b), startedInterfaces: 'vmi-1:2', legacy: true });
+  });
+
+  it('has no applied spec when the VM points at an entry the Secret lacks', () => {
+    expect(readAppliedRecord({ [APPLIED_ANNOTATION]: recordDigest(a) }, {}).applied).toBeUndefined();
+  });
+
+  it('adds the new entry beside the current one and records the VMI start', () => {
+    const data = { [`applied.${recordDigest(a)}`]: entry(a, new Date('2026-01-01T00:00:00Z')) };
+    const changes = recordChanges(data, recordDigest(a), b, 'vmi-1:3', now);
+    expect(Object.keys(changes).sort()).toEqual([`applied.${recordDigest(b)}`, STARTED_INTERFACES_KEY]);
+    expect(decodeLastApplied(changes[`applied.${recordDigest(b)}`])?.spec.networks).toHaveLength(2);
+    expect(changes[STARTED_INTERFACES_KEY]).toBe('vmi-1:3');
+  });
+
+  it('drops entries neither current nor recent, and keeps a concurrent applier\'s recent one', () => {
+    const c = encodeLastApplied({ metadata: { name: 'web', namespace: 'ns' }, spec: {} });
+    const data = {
+      [`applied.${recordDigest(a)}`]: entry(a, new Date('2026-01-01T00:00:00Z')),
+      [`applied.${recordDigest(c)}`]: entry(c, new Date(now.getTime() - 60_000)),
+      'applied.0000000000000000': 'not json',
+    };
+    const changes = recordChanges(data, undefined, b, undefined, now);
+    expect(changes).toHaveProperty([`applied.${recordDigest(a)}`], undefined);
+    expect(changes).toHaveProperty(['applied.0000000000000000'], undefined);
+    expect(changes).not.toHaveProperty([`applied.${recordDigest(c)}`]);
+  });
+
+  it('asks for no write when the Secret already holds everything', () => {
+    const data = { [`applied.${recordDigest(b)}`]: entry(b, now), [STARTED_INTERFACES_KEY]: 'vmi-1:3' };
+    expect(recordChanges(data, recordDigest(b), b, 'vmi-1:3', now)).toEqual({});
   });
 });

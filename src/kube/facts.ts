@@ -1,0 +1,91 @@
+/**
+ * Facts that hold for a whole run, learnt once and shared by every VM of it: the KubeVirt release, whether Multus is
+ * installed, and which permissions the caller holds per namespace. A fleet apply of 100 VMs asks each question once,
+ * not 100 times (issue 14 counted 7 of the 16 requests of a one-VM change as such questions).
+ */
+import { KubeVirtVersion, MANAGED_BY, MANAGED_BY_LABEL, PermissionSpec, VM_NAME_LABEL, VM_NAMESPACE_LABEL, parseKubeVirtVersion } from '../model';
+import { ClusterClient, Permission, describePermission } from './client';
+import { MissingPermissionsError } from './errors';
+
+/** The deployed KubeVirt CR. */
+export interface KubeVirtInfo {
+  readonly version?: KubeVirtVersion;
+  /**
+   * KubeVirt migrates a VMI that needs it by itself: virt-controller's workload updater does so only when
+   * `spec.workloadUpdateStrategy.workloadUpdateMethods` has `LiveMigrate`
+   * (pkg/virt-controller/watch/workload-updater/workload-updater.go).
+   */
+  readonly autoMigrate: boolean;
+}
+
+/** Reads the KubeVirt CR; undefined when there is none. */
+export async function readKubeVirt(client: ClusterClient): Promise<KubeVirtInfo | undefined> {
+  try {
+    const items = await client.list('KubeVirt');
+    const kv = (items ?? []).find((k: any) => parseKubeVirtVersion(String(k.status?.observedKubeVirtVersion ?? ''))) ?? items?.[0];
+    if (!kv) return undefined;
+    return {
+      version: parseKubeVirtVersion(String(kv.status?.observedKubeVirtVersion ?? '')),
+      autoMigrate: (kv.spec?.workloadUpdateStrategy?.workloadUpdateMethods ?? []).includes('LiveMigrate'),
+    };
+  } catch (e) {
+    if (e instanceof MissingPermissionsError) throw new MissingPermissionsError(e.missing, e.refusal, 'or pass the version (--kubevirt-version, kubevirtVersion)');
+    throw e;
+  }
+}
+
+/** Label selector of the objects Wukong made for one VM. */
+export function ownedSelector(namespace: string, vmName: string, clusterScoped = false): string {
+  return `${MANAGED_BY_LABEL}=${MANAGED_BY},${VM_NAME_LABEL}=${vmName}${clusterScoped ? `,${VM_NAMESPACE_LABEL}=${namespace}` : ''}`;
+}
+
+/** NADs in `namespace` that the VM owns; none without Multus. */
+export async function ownedNads(client: ClusterClient, namespace: string, vmName: string): Promise<any[]> {
+  return (await client.list('NetworkAttachmentDefinition', { namespace, labelSelector: ownedSelector(namespace, vmName) })) ?? [];
+}
+
+/** Kube-OVN Subnets the VM owns (cluster-scoped, labelled with its name and namespace); none without Kube-OVN. */
+export async function ownedSubnets(client: ClusterClient, namespace: string, vmName: string): Promise<any[]> {
+  return (await client.list('Subnet', { labelSelector: ownedSelector(namespace, vmName, true) })) ?? [];
+}
+
+/** Each question asked once per run; concurrent askers share the answer in flight. */
+export class ClusterFacts {
+  private kubevirtInfo?: Promise<KubeVirtInfo | undefined>;
+  private readonly multusIn = new Map<string, Promise<boolean>>();
+  private readonly allowed = new Map<string, Promise<boolean>>();
+
+  public constructor(public readonly client: ClusterClient) {}
+
+  public kubevirt(): Promise<KubeVirtInfo | undefined> {
+    return (this.kubevirtInfo ??= readKubeVirt(this.client));
+  }
+
+  /** False when the cluster has no NetworkAttachmentDefinition resource (Multus is not installed). */
+  public multus(namespace: string): Promise<boolean> {
+    let answer = this.multusIn.get(namespace);
+    if (!answer) {
+      answer = this.client.list('NetworkAttachmentDefinition', { namespace, limit: 1 }).then(items => items !== undefined);
+      this.multusIn.set(namespace, answer);
+    }
+    return answer;
+  }
+
+  /** Checks, before any write, that the caller holds `needed` in `namespace`; throws naming every missing permission. */
+  public async require(needed: PermissionSpec[], namespace: string): Promise<void> {
+    const wanted: Permission[] = needed.map(p => ({
+      verb: p.verb, group: p.group, resource: p.resource, namespace: p.clusterScoped ? undefined : namespace,
+    }));
+    const key = (p: Permission) => `${p.verb} ${p.group}/${p.resource} ${p.namespace ?? ''}`;
+    const ask = wanted.filter(p => !this.allowed.has(key(p)));
+    if (ask.length) {
+      const missing = this.client.missingPermissions(ask);
+      ask.forEach(p => this.allowed.set(key(p), missing.then(m => !m.some(x => key(x) === key(p)))));
+      // A failed review is not an answer: the next VM asks again.
+      missing.catch(() => ask.forEach(p => this.allowed.delete(key(p))));
+    }
+    const answers = await Promise.all(wanted.map(p => this.allowed.get(key(p))!));
+    const missing = wanted.filter((_, i) => !answers[i]);
+    if (missing.length) throw new MissingPermissionsError(missing.map(describePermission));
+  }
+}
