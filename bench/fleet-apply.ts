@@ -8,15 +8,17 @@
  *     version) of what `wukong synth` writes for the same documents, the namespace being the only difference; the
  *     synth is timed apart, as a pipeline does it before the apply.
  * Phases: create the fleet, then add one NIC (a fifth bridge with its VLAN and address) to every VM and apply again.
- * Wall time is spawn to exit of the client process. Both clients talk to the server through the same loopback
- * proxy, which records every request (counted per VM, and `METHOD resource ×n`); kubectl keeps its discovery cache
- * (warmed once before any timed run, as on a workstation), the CLI has none. Before each timed phase both namespaces
+ * Wall time is spawn to exit of the client process. Each repeat runs two namespace pairs: one with both clients
+ * talking to the server directly (the times and ratios that count), one with both through the same loopback proxy,
+ * which records every request (counted per VM, and `METHOD resource ×n`) and adds its own latency to each (its times
+ * are given too). kubectl keeps its discovery cache (warmed once before any timed run, as on a workstation), the CLI
+ * has none. Before each timed phase both namespaces
  * are settled (every VM that should run has a Running VMI, nothing changed for a while), so KubeVirt's work for one
  * side does not land in the other's time; which side goes first alternates by repeat. After the add, both namespaces
  * must hold the same end state: the same interfaces and networks in every VM template (5 Multus NICs), the same NADs
  * and cloud-init Secrets, namespace names and MACs (derived from namespace and name) aside; the VMIs' Multus
  * interface counts are reported too.
- * Fresh namespace pairs per repeat, deleted afterwards; figures are medians over repeats.
+ * Fresh namespace pairs (direct, proxied) per repeat, deleted afterwards; figures are medians over repeats.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
@@ -61,9 +63,13 @@ export function fleetApplyDocuments(vms: number, namespace: string, added: boole
   });
 }
 
-/** One timed client run. */
+/** One client's runs of a phase. */
 export interface FleetApplyRun {
+  /** Talking to the server directly. */
   readonly wallMs: number;
+  /** Through the recording proxy. */
+  readonly proxiedWallMs: number;
+  /** Counted by the proxy. */
   readonly requests: number;
   readonly requestsPerVm: number;
   /** Lines the client printed, stdout and stderr together. */
@@ -71,6 +77,7 @@ export interface FleetApplyRun {
   /** `METHOD resource ×n`, in order of first use (first repeat). */
   readonly breakdown: string[];
   readonly samplesWallMs: number[];
+  readonly proxiedSamplesWallMs: number[];
 }
 
 export interface FleetApplyPhase {
@@ -78,8 +85,10 @@ export interface FleetApplyPhase {
   readonly kubectl: FleetApplyRun;
   /** `wukong synth` of the file for the kubectl side, not part of its wall time. */
   readonly synthMs: number;
-  /** Wall time wukong / kubectl. */
+  /** Wall time wukong / kubectl, direct. */
   readonly timeRatio: number;
+  /** The same through the recording proxy. */
+  readonly proxiedTimeRatio: number;
   readonly requestsRatio: number;
 }
 
@@ -93,11 +102,11 @@ export interface FleetApplyReport {
   readonly kubectlVersion: string;
   readonly create: FleetApplyPhase;
   readonly addNic: FleetApplyPhase;
-  /** Every repeat ended with the same VM templates, NADs and Secrets on both sides, each VM with NICS + 1 Multus NICs. */
+  /** Every namespace pair ended with the same VM templates, NADs and Secrets on both sides, each VM with NICS + 1 Multus NICs. */
   readonly sameEndState: boolean;
-  /** What differed (first repeat that differed, a few entries). */
+  /** What differed (first pair that differed, a few entries). */
   readonly differences: string[];
-  /** VMIs with all NICS + 1 Multus interfaces in their status after the add, per side (last repeat). */
+  /** VMIs with all NICS + 1 Multus interfaces in their status after the add, per side (the fewest over all pairs). */
   readonly vmisWithAddedNic: { readonly wukong: number; readonly kubectl: number };
   /** Seconds to settle both namespaces after create and after the add (median): KubeVirt's work, not the clients'. */
   readonly settleAfterCreateSeconds: number;
@@ -140,21 +149,33 @@ async function timed(proxy: FaultProxy, what: string, run: () => Promise<ChildRu
   return { wallMs: r.wallMs, requests: [...proxy.requests], outputLines: lines(r) };
 }
 
-function summarize(samples: Sample[], vms: number): FleetApplyRun {
+function summarize(direct: Sample[], proxied: Sample[], vms: number): FleetApplyRun {
   return {
-    wallMs: median(samples.map(s => s.wallMs)),
-    requests: median(samples.map(s => s.requests.length)),
-    requestsPerVm: median(samples.map(s => s.requests.length)) / vms,
-    outputLines: median(samples.map(s => s.outputLines)),
-    breakdown: breakdown(samples[0].requests),
-    samplesWallMs: samples.map(s => s.wallMs),
+    wallMs: median(direct.map(s => s.wallMs)),
+    proxiedWallMs: median(proxied.map(s => s.wallMs)),
+    requests: median(proxied.map(s => s.requests.length)),
+    requestsPerVm: median(proxied.map(s => s.requests.length)) / vms,
+    outputLines: median(direct.map(s => s.outputLines)),
+    breakdown: breakdown(proxied[0].requests),
+    samplesWallMs: direct.map(s => s.wallMs),
+    proxiedSamplesWallMs: proxied.map(s => s.wallMs),
   };
 }
 
-function phase(wukong: Sample[], kubectl: Sample[], synthMs: number[], vms: number): FleetApplyPhase {
-  const w = summarize(wukong, vms);
-  const k = summarize(kubectl, vms);
-  return { wukong: w, kubectl: k, synthMs: median(synthMs), timeRatio: ratio(w.wallMs, k.wallMs), requestsRatio: ratio(w.requests, k.requests) };
+type Via = 'direct' | 'proxy';
+type Samples = Record<Via, { wukong: Sample[]; kubectl: Sample[] }>;
+
+function phase(samples: Samples, synthMs: number[], vms: number): FleetApplyPhase {
+  const w = summarize(samples.direct.wukong, samples.proxy.wukong, vms);
+  const k = summarize(samples.direct.kubectl, samples.proxy.kubectl, vms);
+  return {
+    wukong: w,
+    kubectl: k,
+    synthMs: median(synthMs),
+    timeRatio: ratio(w.wallMs, k.wallMs),
+    proxiedTimeRatio: ratio(w.proxiedWallMs, k.proxiedWallMs),
+    requestsRatio: ratio(w.requests, k.requests),
+  };
 }
 
 /** A namespace's end state, the namespace name replaced, keyed by object. */
@@ -245,16 +266,20 @@ export async function benchFleetApply(env: TestEnv, vms: number, repeats: number
     log(`fleet apply: test API server and KubeVirt ${KUBEVIRT_VERSION} up in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     const kc = cluster.kubeConfig();
     proxy = await FaultProxy.start(kc);
-    const kubeconfig = join(dir, 'proxy.kubeconfig');
-    writeFileSync(kubeconfig, proxy.kubeConfig().exportConfig(), { mode: 0o600 });
-    const kubectlEnv = { KUBECONFIG: kubeconfig, KUBECACHEDIR: join(dir, 'kube-cache') };
-    const kubectlVersion = (await runCommand(kubectl, ['version', '--client'], { env: kubectlEnv })).stdout.split('\n')[0].replace(/^Client Version:\s*/, '');
+    const kubeconfigs: Record<Via, string> = { direct: join(dir, 'direct.kubeconfig'), proxy: join(dir, 'proxy.kubeconfig') };
+    writeFileSync(kubeconfigs.direct, kc.exportConfig(), { mode: 0o600 });
+    writeFileSync(kubeconfigs.proxy, proxy.kubeConfig().exportConfig(), { mode: 0o600 });
+    const cacheDir = join(dir, 'kube-cache');
+    const kubectlVersion = (await runCommand(kubectl, ['version', '--client'])).stdout.split('\n')[0].replace(/^Client Version:\s*/, '');
     // kubectl's discovery cache, warmed once: what a workstation has (the CLI discovers what it needs on every run).
-    const warm = await runCommand(kubectl, ['api-resources', '--cache-dir', kubectlEnv.KUBECACHEDIR], { env: kubectlEnv });
-    if (warm.exitCode !== 0) throw new Error(`kubectl api-resources exited ${warm.exitCode}:\n${warm.stderr.slice(-2000)}`);
+    for (const kubeconfig of Object.values(kubeconfigs)) {
+      const warm = await runCommand(kubectl, ['api-resources', '--kubeconfig', kubeconfig, '--cache-dir', cacheDir]);
+      if (warm.exitCode !== 0) throw new Error(`kubectl api-resources exited ${warm.exitCode}:\n${warm.stderr.slice(-2000)}`);
+    }
 
-    const wukongApply = (file: string) => runNode([CLI_MAIN, 'apply', file, '--kubeconfig', kubeconfig, ...extraApplyArgs], { cwd: ROOT });
-    const kubectlApply = (outdir: string) => runCommand(kubectl, ['apply', '--server-side', '--cache-dir', kubectlEnv.KUBECACHEDIR, '-f', outdir], { env: kubectlEnv });
+    const wukongApply = (file: string, via: Via) => runNode([CLI_MAIN, 'apply', file, '--kubeconfig', kubeconfigs[via], ...extraApplyArgs], { cwd: ROOT });
+    const kubectlApply = (outdir: string, via: Via) =>
+      runCommand(kubectl, ['apply', '--server-side', '--kubeconfig', kubeconfigs[via], '--cache-dir', cacheDir, '-f', outdir]);
     const synth = async (file: string, outdir: string): Promise<number> => {
       const r = await runNode([CLI_MAIN, 'synth', file, '-o', outdir], { cwd: ROOT });
       if (r.exitCode !== 0) throw new Error(`wukong synth ${file} exited ${r.exitCode}:\n${r.stderr.slice(-3000)}`);
@@ -266,50 +291,50 @@ export async function benchFleetApply(env: TestEnv, vms: number, repeats: number
       return (performance.now() - t) / 1000;
     };
 
-    const samples = { wukongCreate: [] as Sample[], kubectlCreate: [] as Sample[], wukongAdd: [] as Sample[], kubectlAdd: [] as Sample[] };
+    const empty = (): Samples => ({ direct: { wukong: [], kubectl: [] }, proxy: { wukong: [], kubectl: [] } });
+    const created = empty();
+    const added = empty();
     const synthCreate: number[] = [];
     const synthAdd: number[] = [];
     const settleCreate: number[] = [];
     const settleAdd: number[] = [];
     let differences: string[] = [];
     let sameEndState = true;
-    let vmisWithAddedNic = { wukong: 0, kubectl: 0 };
-    for (let i = 0; i < repeats; i++) {
-      const nsW = `fleet-apply-wukong-${i}`;
-      const nsK = `fleet-apply-kubectl-${i}`;
-      const files = {
-        wukongCreate: join(dir, `${nsW}-create.yaml`),
-        wukongAdd: join(dir, `${nsW}-add.yaml`),
-        kubectlCreate: join(dir, `${nsK}-create.yaml`),
-        kubectlAdd: join(dir, `${nsK}-add.yaml`),
-      };
-      const write = (file: string, ns: string, added: boolean) => writeFileSync(file, fleetApplyDocuments(vms, ns, added).map(d => stringify(d)).join('---\n'));
-      write(files.wukongCreate, nsW, false);
-      write(files.wukongAdd, nsW, true);
-      write(files.kubectlCreate, nsK, false);
-      write(files.kubectlAdd, nsK, true);
+    let vmisWithAddedNic = { wukong: vms, kubectl: vms };
+
+    /** One namespace pair: both clients create the fleet, then add the NIC; checked, then deleted. */
+    const pair = async (i: number, via: Via): Promise<void> => {
+      const nsW = `fleet-apply-wukong-${via}-${i}`;
+      const nsK = `fleet-apply-kubectl-${via}-${i}`;
+      const file = (ns: string, phaseName: string) => join(dir, `${ns}-${phaseName}.yaml`);
+      for (const [ns, phaseName, withNic] of [[nsW, 'create', false], [nsW, 'add', true], [nsK, 'create', false], [nsK, 'add', true]] as const) {
+        writeFileSync(file(ns, phaseName), fleetApplyDocuments(vms, ns, withNic).map(d => stringify(d)).join('---\n'));
+      }
       const outCreate = join(dir, `${nsK}-create`);
       const outAdd = join(dir, `${nsK}-add`);
-      synthCreate.push(await synth(files.kubectlCreate, outCreate));
-      synthAdd.push(await synth(files.kubectlAdd, outAdd));
+      synthCreate.push(await synth(file(nsK, 'create'), outCreate));
+      synthAdd.push(await synth(file(nsK, 'add'), outAdd));
       await ensureNamespace(kc, nsW);
       await ensureNamespace(kc, nsK);
 
       // Alternate which side goes first, so a warm server or a busy controller does not always favour one.
       const order = i % 2 === 0 ? ['wukong', 'kubectl'] : ['kubectl', 'wukong'];
       for (const side of order) {
-        if (side === 'wukong') samples.wukongCreate.push(await timed(proxy, `wukong apply ${files.wukongCreate}`, () => wukongApply(files.wukongCreate)));
-        else samples.kubectlCreate.push(await timed(proxy, `kubectl apply --server-side -f ${outCreate}`, () => kubectlApply(outCreate)));
+        if (side === 'wukong') created[via].wukong.push(await timed(proxy!, `wukong apply ${file(nsW, 'create')}`, () => wukongApply(file(nsW, 'create'), via)));
+        else created[via].kubectl.push(await timed(proxy!, `kubectl apply --server-side -f ${outCreate}`, () => kubectlApply(outCreate, via)));
         settleCreate.push(await settleBoth([nsW, nsK]));
       }
       for (const side of order) {
-        if (side === 'wukong') samples.wukongAdd.push(await timed(proxy, `wukong apply ${files.wukongAdd}`, () => wukongApply(files.wukongAdd)));
-        else samples.kubectlAdd.push(await timed(proxy, `kubectl apply --server-side -f ${outAdd}`, () => kubectlApply(outAdd)));
+        if (side === 'wukong') added[via].wukong.push(await timed(proxy!, `wukong apply ${file(nsW, 'add')}`, () => wukongApply(file(nsW, 'add'), via)));
+        else added[via].kubectl.push(await timed(proxy!, `kubectl apply --server-side -f ${outAdd}`, () => kubectlApply(outAdd, via)));
         settleAdd.push(await settleBoth([nsW, nsK]));
       }
-      const at = (list: Sample[]) => `${(list[list.length - 1].wallMs / 1000).toFixed(1)} s / ${list[list.length - 1].requests.length} requests`;
-      log(`fleet apply run ${i + 1}/${repeats}: create wukong ${at(samples.wukongCreate)}, kubectl ${at(samples.kubectlCreate)}; `
-        + `add NIC wukong ${at(samples.wukongAdd)}, kubectl ${at(samples.kubectlAdd)}`);
+      const at = (list: Sample[]) => {
+        const last = list[list.length - 1];
+        return `${(last.wallMs / 1000).toFixed(1)} s${via === 'proxy' ? ` / ${last.requests.length} requests` : ''}`;
+      };
+      log(`fleet apply run ${i + 1}/${repeats}, ${via === 'proxy' ? 'through the recording proxy' : 'direct'}: create wukong ${at(created[via].wukong)}, `
+        + `kubectl ${at(created[via].kubectl)}; add NIC wukong ${at(added[via].wukong)}, kubectl ${at(added[via].kubectl)}`);
 
       const w = await endState(kc, nsW);
       const k = await endState(kc, nsK);
@@ -317,15 +342,16 @@ export async function benchFleetApply(env: TestEnv, vms: number, repeats: number
       const nicCount = (side: string, m: Map<string, number>) => [...m].filter(([, n]) => n !== NICS + 1).map(([vm, n]) => `${side} VM ${vm}: ${n} Multus NICs`);
       diff.push(...nicCount('wukong', w.multusNics), ...nicCount('kubectl', k.multusNics));
       if (w.multusNics.size !== vms || k.multusNics.size !== vms) diff.push(`VMs: wukong ${w.multusNics.size}, kubectl ${k.multusNics.size}, of ${vms}`);
-      if (diff.length && sameEndState) differences = [...diff.slice(0, 5), ...(diff.length > 5 ? [`… ${diff.length - 5} more`] : [])];
+      if (diff.length && sameEndState) differences = [`${via} pair ${i + 1}:`, ...diff.slice(0, 5), ...(diff.length > 5 ? [`… ${diff.length - 5} more`] : [])];
       sameEndState = sameEndState && diff.length === 0;
       const full = (m: Map<string, number>) => [...m.values()].filter(n => n === NICS + 1).length;
-      vmisWithAddedNic = { wukong: full(w.vmiNics), kubectl: full(k.vmiNics) };
+      vmisWithAddedNic = { wukong: Math.min(vmisWithAddedNic.wukong, full(w.vmiNics)), kubectl: Math.min(vmisWithAddedNic.kubectl, full(k.vmiNics)) };
       await deleteNamespaces(kc, [nsW, nsK], log);
+    };
+    for (let i = 0; i < repeats; i++) {
+      for (const via of (i % 2 === 0 ? ['direct', 'proxy'] : ['proxy', 'direct']) as Via[]) await pair(i, via);
     }
 
-    const create = phase(samples.wukongCreate, samples.kubectlCreate, synthCreate, vms);
-    const addNic = phase(samples.wukongAdd, samples.kubectlAdd, synthAdd, vms);
     return {
       vms,
       nicsPerVm: NICS,
@@ -333,8 +359,8 @@ export async function benchFleetApply(env: TestEnv, vms: number, repeats: number
       repeats,
       extraApplyArgs,
       kubectlVersion,
-      create,
-      addNic,
+      create: phase(created, synthCreate, vms),
+      addNic: phase(added, synthAdd, vms),
       sameEndState,
       differences,
       vmisWithAddedNic,
