@@ -9,7 +9,8 @@
  *     fleet apply) runs only those sections; the report then goes to bench/results/only.tmp.json, never latest.json.
  *   - BENCH_FLEET_APPLY_VMS (default 100) and BENCH_FLEET_APPLY_REPEATS (default 2): the fleet-apply size and repeats.
  *   - BENCH_APPLY_ARGS: words appended to `wukong apply` in the fleet-apply section (e.g. "--concurrency 8").
- * e.g. `BENCH_ONLY="fleet apply" npm run bench` runs the fleet-apply section alone (a few minutes).
+ * e.g. `BENCH_ONLY="fleet apply" npm run bench` runs the fleet-apply section alone (15–25 minutes on 2 cores; with
+ * BENCH_FLEET_APPLY_VMS=5 BENCH_FLEET_APPLY_REPEATS=1, a smoke run of under 2 minutes).
  */
 import { execFileSync } from 'child_process';
 import { existsSync } from 'fs';
