@@ -12,9 +12,14 @@ export interface ChildRun {
 
 /** Runs `node ...args` (no execArgv of this process: no ts-node) with `env` added; never throws on a non-zero exit. */
 export function runNode(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<ChildRun> {
+  return runCommand(process.execPath, args, opts);
+}
+
+/** Runs `command ...args` with `env` added; never throws on a non-zero exit. */
+export function runCommand(command: string, args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (c: Buffer) => out.push(c));

@@ -8,6 +8,7 @@ import { dirname } from 'path';
 import type { ApplyReport } from './apply-efficiency';
 import type { CliReport } from './cli-synth';
 import type { FleetReport, FleetSide, FleetSize } from './fleet';
+import type { FleetApplyPhase, FleetApplyReport, FleetApplyRun } from './fleet-apply';
 import type { LatencyFigures, PlannerSize } from './planner';
 import { ratio, round } from './stats';
 
@@ -54,6 +55,7 @@ export interface BenchReport {
   readonly cli?: CliReport;
   readonly planner?: PlannerSize[];
   readonly apply?: ApplyReport;
+  readonly fleetApply?: FleetApplyReport;
   /** Sections that did not run on this machine, and why. */
   readonly skipped: Record<string, string>;
   /** Sections that crashed: the run exits non-zero and latest.json is not written. */
@@ -77,6 +79,11 @@ export function targets(r: BenchReport): Target[] {
   if (r.apply) {
     out.push({ figure: 'apply: VirtualMachine writes', value: r.apply.ours.vmWrites, target: '= 1', met: r.apply.ours.vmWrites === 1 });
     out.push({ figure: 'apply: VM patch body / full VM object', value: r.apply.patchFraction, target: '≤ 10%', met: r.apply.patchFraction <= 0.1 });
+  }
+  const fa = r.fleetApply;
+  if (fa) {
+    out.push({ figure: `fleet apply ${fa.vms} VMs, create: wall wukong / kubectl`, value: fa.create.timeRatio, target: '≤ 1.0×', met: fa.create.timeRatio <= 1 });
+    out.push({ figure: `fleet apply ${fa.vms} VMs, add NIC: wall wukong / kubectl`, value: fa.addNic.timeRatio, target: '≤ 1.0×', met: fa.addNic.timeRatio <= 1 });
   }
   return out;
 }
@@ -190,6 +197,27 @@ export function reportJson(r: BenchReport): object {
       latencyRatio: round(r.apply.latencyRatio),
       sameEndState: r.apply.sameEndState,
     },
+    fleetApply: r.fleetApply && {
+      method: 'one file of Wukong documents (VMs × 4 Multus bridge NICs, VLANs, static IPs), applied by the compiled CLI '
+        + '(`wukong apply FILE --kubeconfig K`, defaults plus BENCH_APPLY_ARGS) and, in a second namespace, `wukong synth` '
+        + 'output applied by `kubectl apply --server-side -f DIR` (synth timed apart); then one bridge NIC added to every VM '
+        + 'and applied again. Wall = spawn to exit; per repeat one namespace pair with both clients direct to the server '
+        + '(wallMs, timeRatio) and one with both through the same recording proxy (requests, proxiedWallMs); both namespaces '
+        + 'settled before each timed run; order alternates by repeat; fresh namespaces per repeat; medians over repeats',
+      vms: r.fleetApply.vms,
+      nicsPerVm: r.fleetApply.nicsPerVm,
+      runStrategy: r.fleetApply.runStrategy,
+      repeats: r.fleetApply.repeats,
+      extraApplyArgs: r.fleetApply.extraApplyArgs,
+      kubectlVersion: r.fleetApply.kubectlVersion,
+      create: fleetApplyPhaseJson(r.fleetApply.create),
+      addNic: fleetApplyPhaseJson(r.fleetApply.addNic),
+      sameEndState: r.fleetApply.sameEndState,
+      differences: r.fleetApply.differences,
+      vmisWithAddedNic: r.fleetApply.vmisWithAddedNic,
+      settleAfterCreateSeconds: round(r.fleetApply.settleAfterCreateSeconds, 1),
+      settleAfterAddSeconds: round(r.fleetApply.settleAfterAddSeconds, 1),
+    },
     skipped: r.skipped,
     targets: targets(r).map(t => ({ figure: t.figure, value: round(t.value, 4), target: t.target, met: t.met })),
   };
@@ -203,6 +231,30 @@ function applySideJson(s: ApplyReport['ours']) {
     requestBytes: s.requestBytes,
     latencyMs: round(s.latencyMs, 1),
     breakdown: s.breakdown,
+  };
+}
+
+function fleetApplyRunJson(s: FleetApplyRun) {
+  return {
+    wallMs: round(s.wallMs, 1),
+    proxiedWallMs: round(s.proxiedWallMs, 1),
+    requests: s.requests,
+    requestsPerVm: round(s.requestsPerVm, 2),
+    outputLines: s.outputLines,
+    breakdown: s.breakdown,
+    samplesWallMs: s.samplesWallMs.map(x => round(x, 1)),
+    proxiedSamplesWallMs: s.proxiedSamplesWallMs.map(x => round(x, 1)),
+  };
+}
+
+function fleetApplyPhaseJson(p: FleetApplyPhase) {
+  return {
+    wukong: fleetApplyRunJson(p.wukong),
+    kubectl: fleetApplyRunJson(p.kubectl),
+    synthMs: round(p.synthMs, 1),
+    timeRatio: round(p.timeRatio),
+    proxiedTimeRatio: round(p.proxiedTimeRatio),
+    requestsRatio: round(p.requestsRatio),
   };
 }
 
@@ -285,6 +337,30 @@ export function formatReport(r: BenchReport): string {
     out.push(`replace: ${a.replace.breakdown.join(', ')}`);
     out.push(`VM patch ops (bytes): ${a.vmWriteOps.join('; ')}`);
     out.push(`same end state: ${a.sameEndState ? 'yes' : 'NO'}`);
+  }
+  if (r.fleetApply) {
+    const f = r.fleetApply;
+    const row = (what: string, side: string, s: FleetApplyRun, p: FleetApplyPhase, baseline: boolean) => [what, side, ms(s.wallMs),
+      baseline ? '' : times(p.timeRatio), ms(s.proxiedWallMs), baseline ? '' : times(p.proxiedTimeRatio), String(s.requests), s.requestsPerVm.toFixed(2),
+      baseline ? '' : times(p.requestsRatio), String(s.outputLines)];
+    const title = `5. Fleet apply: ${f.vms} VMs × ${f.nicsPerVm} bridge NICs, runStrategy ${f.runStrategy} (real API server, direct and via recording proxy, `
+      + `median of ${f.repeats}${f.repeats < 2 ? ': ONE run, no median' : ''}; wall = spawn to exit)`;
+    out.push(...table(title,
+      ['phase', 'client', 'wall', 'time ratio', 'wall via proxy', 'ratio via proxy', 'requests', 'per VM', 'requests ratio', 'output lines'],
+      [
+        row('create', `wukong apply${f.extraApplyArgs.length ? ` ${f.extraApplyArgs.join(' ')}` : ''}`, f.create.wukong, f.create, false),
+        row('', `kubectl ${f.kubectlVersion} apply --server-side`, f.create.kubectl, f.create, true),
+        row(`add 1 NIC (→ ${f.nicsPerVm + 1})`, 'wukong apply', f.addNic.wukong, f.addNic, false),
+        row('', 'kubectl apply --server-side', f.addNic.kubectl, f.addNic, true),
+      ]));
+    out.push(`kubectl side: wukong synth of the same file beforehand, not in its wall time: ${ms(f.create.synthMs)} (create), ${ms(f.addNic.synthMs)} (add NIC); `
+      + `KubeVirt settling both namespaces afterwards: ${f.settleAfterCreateSeconds.toFixed(1)} s (create), ${f.settleAfterAddSeconds.toFixed(1)} s (add NIC)`);
+    out.push(`wukong create:  ${f.create.wukong.breakdown.join(', ')}`);
+    out.push(`kubectl create: ${f.create.kubectl.breakdown.join(', ')}`);
+    out.push(`wukong add NIC:  ${f.addNic.wukong.breakdown.join(', ')}`);
+    out.push(`kubectl add NIC: ${f.addNic.kubectl.breakdown.join(', ')}`);
+    out.push(`same end state (VM templates with ${f.nicsPerVm + 1} Multus NICs, NADs, Secrets): ${f.sameEndState ? 'yes' : `NO: ${f.differences.join('; ')}`}; `
+      + `VMIs with all ${f.nicsPerVm + 1} NICs in their status: wukong ${f.vmisWithAddedNic.wukong}, kubectl ${f.vmisWithAddedNic.kubectl} of ${f.vms}`);
   }
   for (const [section, why] of Object.entries(r.skipped)) out.push('', `${section}: SKIPPED (${why})`);
   for (const [section, error] of Object.entries(r.errors)) out.push('', `${section}: CRASHED: ${error}`);

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Builds the test bed from Go modules (never vendored; the go.mod/go.sum files here require them) and prints the folder
 # holding its binaries as the last line of stdout, in envtest's layout (kube-apiserver, etcd) plus KubeVirt's:
-#   - kube-apiserver and kube-controller-manager (for its service-account, garbage-collector and namespace
-#     controllers) from k8s.io/kubernetes (apiserver/: the staging modules replaced by their published versions, as
-#     `go install` cannot build a module with replace directives), its version stamped by ldflags;
+#   - kube-apiserver, kube-controller-manager (for its service-account, garbage-collector and namespace controllers)
+#     and kubectl (the baseline client of bench/fleet-apply.ts) from k8s.io/kubernetes (apiserver/: the staging modules
+#     replaced by their published versions, as `go install` cannot build a module with replace directives), its
+#     version stamped by ldflags;
 #   - etcd from go.etcd.io/etcd/server/v3 (etcd/);
 #   - from kubevirt.io/kubevirt (kubevirt/: KubeVirt's own replace block, with kubevirt.io/api and client-go at the
 #     same tag): virt-controller itself, kubevirt-crds (prints the CRDs virt-operator's code generates) and
@@ -23,7 +24,7 @@ source versions.env
 say() { echo "[testbed] $*" >&2; }
 step() { say "step $1 (at ${SECONDS} s): $2"; }
 have_assets() { [ -x "$1/kube-apiserver" ] && [ -x "$1/etcd" ]; }
-have_kubevirt() { [ -x "$1/kube-controller-manager" ] && [ -x "$1/virt-controller" ] && [ -x "$1/kubevirt-crds" ] && [ -x "$1/kubevirt-webhooks" ] && [ -x "$1/cni/bridge" ] && [ -x "$1/cni/ovs-config-check" ] && [ -x "$1/argocd-normalize" ]; }
+have_kubevirt() { [ -x "$1/kube-controller-manager" ] && [ -x "$1/kubectl" ] && [ -x "$1/virt-controller" ] && [ -x "$1/kubevirt-crds" ] && [ -x "$1/kubevirt-webhooks" ] && [ -x "$1/cni/bridge" ] && [ -x "$1/cni/ovs-config-check" ] && [ -x "$1/argocd-normalize" ]; }
 
 command -v go >/dev/null || { say "no 'go' on PATH: install Go 1.26 or newer (https://go.dev/dl)"; exit 3; }
 
@@ -56,7 +57,7 @@ say "building into $assets with $(go version)"
 step 1/5 "go mod download (the modules the go.mod files require, from the Go module proxy)"
 for module in apiserver etcd kubevirt cni gitops; do (cd "$module" && go mod download); done
 
-step 2/5 "go build kube-apiserver and kube-controller-manager $KUBERNETES_VERSION (about 5 minutes on 2 cores)"
+step 2/5 "go build kube-apiserver, kube-controller-manager and kubectl $KUBERNETES_VERSION (about 6 minutes on 2 cores)"
 minor=$(echo "$KUBERNETES_VERSION" | cut -d. -f2)
 ldflags="-s -w"
 # The version packages upstream's hack/lib/version.sh stamps: component-base for --version, client-go for /version.
@@ -65,7 +66,8 @@ for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
 done
 # -pgo=off: the profile-guided build of cmd/kube-apiserver/default.pgo costs build time a test bed does not need back.
 (cd apiserver && go build -trimpath -pgo=off -ldflags "$ldflags" -o "$assets.tmp/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver \
-  && go build -trimpath -pgo=off -ldflags "$ldflags" -o "$assets.tmp/kube-controller-manager" k8s.io/kubernetes/cmd/kube-controller-manager)
+  && go build -trimpath -pgo=off -ldflags "$ldflags" -o "$assets.tmp/kube-controller-manager" k8s.io/kubernetes/cmd/kube-controller-manager \
+  && go build -trimpath -pgo=off -ldflags "$ldflags" -o "$assets.tmp/kubectl" k8s.io/kubernetes/cmd/kubectl)
 
 step 3/5 "go build etcd $ETCD_VERSION"
 (cd etcd && go build -trimpath -ldflags "-s -w" -o "$assets.tmp/etcd" go.etcd.io/etcd/server/v3)
@@ -88,6 +90,8 @@ mkdir -p "$assets.tmp/cni"
 
 "$assets.tmp/kube-apiserver" --version | grep -qx "Kubernetes $KUBERNETES_VERSION" \
   || { say "the built kube-apiserver reports '$("$assets.tmp/kube-apiserver" --version)', not $KUBERNETES_VERSION"; exit 1; }
+"$assets.tmp/kubectl" version --client | grep -qx "Client Version: $KUBERNETES_VERSION" \
+  || { say "the built kubectl reports '$("$assets.tmp/kubectl" version --client | head -n 1)', not $KUBERNETES_VERSION"; exit 1; }
 mv "$assets.tmp" "$assets"
 # Binaries of other pins are never used again.
 find "$root" -mindepth 1 -maxdepth 1 -type d ! -name "$key" -exec rm -rf {} +
