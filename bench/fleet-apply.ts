@@ -31,6 +31,7 @@ import { BUILD_DIR, CLI_MAIN, ROOT } from './build';
 import { ChildRun, runCommand, runNode } from './child';
 import { fleetAsWukongs } from './fleet-spec';
 import { median, ratio } from './stats';
+import { RECORD_SECRET_TYPE } from '../src/model';
 import { FaultProxy, RecordedRequest } from '../test/integration/support/fault-proxy';
 import { settle } from '../test/integration/support/kubevirt';
 import { ensureNamespace } from '../test/integration/support/objects';
@@ -210,6 +211,8 @@ async function endState(kc: KubeConfig, ns: string): Promise<EndState> {
   const nads = (await custom.listNamespacedCustomObject({ ...NAD_GROUP, namespace: ns })).items as Json[];
   for (const nad of nads) objects.set(`NetworkAttachmentDefinition ${nad.metadata.name}`, neutral(nad.spec));
   for (const secret of (await core.listNamespacedSecret({ namespace: ns })).items) {
+    // Wukong's record of what it applied is its bookkeeping, not part of the state both sides make.
+    if (secret.type === RECORD_SECRET_TYPE) continue;
     const data = Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
     objects.set(`Secret ${secret.metadata!.name}`, neutral({ type: secret.type, data }));
   }
