@@ -6,7 +6,7 @@
 import { performance } from 'perf_hooks';
 import { median, percentile } from './stats';
 import {
-  JsonPatchOp, NetworkConfig, Plan, PlanInput, encodeLastApplied, parseLiveVm, planVm, renderResolvedVm, vmPatch,
+  JsonPatchOp, NetworkConfig, Plan, PlanInput, encodeLastApplied, parseLiveVm, planVm, recordDigest, renderResolvedVm, vmPatch,
 } from '../src/model';
 import { META, scenario } from '../test/model/plan-fixtures';
 
@@ -62,7 +62,7 @@ export function benchPlannerSize(liveNics: number, iterations: number): PlannerS
     live: parseLiveVm(input.live!.vm)!,
     desired: renderResolvedVm(input.desired),
     lastApplied: renderResolvedVm(input.applied!),
-    lastAppliedAnnotation: encodeLastApplied({ metadata: META, spec: after }),
+    appliedDigest: recordDigest(encodeLastApplied({ metadata: META, spec: after })),
   };
   let ops: JsonPatchOp[] = [];
   const warmup = Math.max(100, Math.floor(iterations / 5));
