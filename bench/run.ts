@@ -42,7 +42,10 @@ async function main(): Promise<number> {
     skipped: {},
     errors: {},
   };
+  // BENCH_ONLY: comma-separated section names to run (all when unset).
+  const only = process.env.BENCH_ONLY?.split(',').map(s => s.trim()).filter(Boolean);
   const section = async (name: string, fn: () => Promise<void>) => {
+    if (only?.length && !only.includes(name)) return;
     const t = performance.now();
     try {
       await fn();
