@@ -108,6 +108,17 @@ function checkStringMap(value: unknown, path: string, issues: IssueCollector): u
   return out;
 }
 
+/** What checkShape returns unchanged and without an issue for a scalar shape. */
+function isValidScalar(value: unknown, shape: Shape): boolean {
+  switch (shape.kind) {
+    case 'string': return typeof value === 'string';
+    case 'number': return typeof value === 'number' && Number.isFinite(value);
+    case 'bool': return typeof value === 'boolean';
+    case 'enum': return typeof value === 'string' && shape.values.includes(value);
+    default: return false;
+  }
+}
+
 function checkObject(value: unknown, shape: Extract<Shape, { kind: 'object' }>, path: string, issues: IssueCollector): unknown {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     issues.error(path, `must be an object, got ${typeName(value)}`);
@@ -122,6 +133,11 @@ function checkObject(value: unknown, shape: Extract<Shape, { kind: 'object' }>, 
       continue;
     }
     if (v === undefined || v === null) continue;
+    // A well-typed scalar needs no path: only a problem is reported with one, and a fleet checks many thousands.
+    if (isValidScalar(v, fieldShape)) {
+      out[key] = v;
+      continue;
+    }
     const checked = checkShape(v, fieldShape, child(path, key), issues);
     if (checked !== undefined) out[key] = checked;
   }
