@@ -129,7 +129,18 @@ export function ipToBigInt(ip: Ip): bigint {
 
 export function networkAddress(ip: Ip, prefix: number): Ip {
   if (ip.family === 4) return v4FromNumber((v4Value(ip) & v4Mask(prefix)) >>> 0);
-  return fromBigInt(toBigInt(ip) & ~hostBits(ip.family, prefix), ip.family);
+  const addr = new ipaddr.IPv6(v6Parts(ip).map((part, i) => part & v6PartMask(prefix, i)));
+  return { family: 6, text: canonical(addr), addr };
+}
+
+function v6Parts(ip: Ip): number[] {
+  return (ip.addr as ipaddr.IPv6).parts;
+}
+
+/** The bits of 16-bit part `i` of an IPv6 address that lie within `prefix` (BigInt arithmetic costs far more). */
+function v6PartMask(prefix: number, i: number): number {
+  const bits = Math.min(16, Math.max(0, prefix - 16 * i));
+  return (0xffff << (16 - bits)) & 0xffff;
 }
 
 export function lastAddress(ip: Ip, prefix: number): Ip {
@@ -146,7 +157,7 @@ export function nthAddress(cidr: Cidr, offset: number): Ip {
 export function cidrContains(cidr: Cidr, ip: Ip): boolean {
   if (cidr.family !== ip.family) return false;
   if (ip.family === 4) return ((v4Value(ip) ^ v4Value(cidr.ip)) & v4Mask(cidr.prefix)) === 0;
-  return ip.addr.match(networkAddress(cidr.ip, cidr.prefix).addr, cidr.prefix);
+  return ip.addr.match(cidr.ip.addr, cidr.prefix);
 }
 
 /** True when the CIDR's address has host bits set (it names a host, not a network). */
@@ -164,7 +175,7 @@ export function isReservedInSubnet(cidr: Cidr, ip: Ip): boolean {
     const value = v4Value(ip);
     return (value & ~mask) === 0 || ((value | mask) >>> 0) === 0xffffffff;
   }
-  return ip.text === networkAddress(cidr.ip, cidr.prefix).text;
+  return v6Parts(ip).every((part, i) => (part & ~v6PartMask(cidr.prefix, i)) === 0);
 }
 
 /** True when two CIDRs share an address. */

@@ -97,16 +97,20 @@ const YAML11_WORDS = new Set(['y', 'n', 'yes', 'no', 'on', 'off', 'true', 'false
  * (double-quoted; JSON's escaping is YAML's there), safe integers, booleans and non-empty maps and lists.
  */
 export function blockYaml(data: NetworkDataV2): string | undefined {
-  const lines: string[] = [];
   const { ethernets, ...top } = data;
-  if (!mapLines(top, '', lines) || !Object.keys(ethernets).length) return undefined;
-  lines.push('ethernets:');
-  for (const [name, e] of Object.entries(ethernets)) {
+  const head = mapYaml(top, '', '');
+  if (head === undefined) return undefined;
+  // One string appended to, not arrays of lines: this runs once per VM, and its garbage was most of rendering's.
+  let out = `${head}ethernets:\n`;
+  let empty = true;
+  for (const name in ethernets) {
+    empty = false;
     if (!PRINTABLE_ASCII.test(name)) return undefined;
-    lines.push(`  ${JSON.stringify(name)}:`);
-    if (!mapLines(e, '    ', lines)) return undefined;
+    const body = mapYaml(ethernets[name], '    ', '    ');
+    if (body === undefined) return undefined;
+    out += `  ${JSON.stringify(name)}:\n${body}`;
   }
-  return `${lines.join('\n')}\n`;
+  return empty ? undefined : out;
 }
 
 function scalar(v: unknown): string | undefined {
@@ -120,41 +124,39 @@ function isMap(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
 }
 
-function mapLines(map: Record<string, unknown>, indent: string, lines: string[]): boolean {
-  const entries = Object.entries(map).filter(([, v]) => v !== undefined);
-  if (!entries.length) return false;
-  for (const [k, v] of entries) {
-    if (!PLAIN_KEY.test(k) || YAML11_WORDS.has(k)) return false;
+/** The lines of a non-empty map, each ending in a newline; the first starts with `first` (`- ` in a list), the rest `indent`. */
+function mapYaml(map: Record<string, unknown>, indent: string, first: string): string | undefined {
+  let out = '';
+  let lead = first;
+  for (const k in map) {
+    const v = map[k];
+    if (v === undefined) continue;
+    if (!PLAIN_KEY.test(k) || YAML11_WORDS.has(k)) return undefined;
     const s = scalar(v);
+    let nested: string | undefined;
     if (s !== undefined) {
-      lines.push(`${indent}${k}: ${s}`);
-    } else if (Array.isArray(v)) {
-      lines.push(`${indent}${k}:`);
-      if (!seqLines(v, `${indent}  `, lines)) return false;
-    } else if (isMap(v)) {
-      lines.push(`${indent}${k}:`);
-      if (!mapLines(v, `${indent}  `, lines)) return false;
+      out += `${lead}${k}: ${s}\n`;
+    } else if (Array.isArray(v) && (nested = seqYaml(v, `${indent}  `)) !== undefined) {
+      out += `${lead}${k}:\n${nested}`;
+    } else if (isMap(v) && (nested = mapYaml(v, `${indent}  `, `${indent}  `)) !== undefined) {
+      out += `${lead}${k}:\n${nested}`;
     } else {
-      return false;
+      return undefined;
     }
+    lead = indent;
   }
-  return true;
+  return out === '' ? undefined : out;
 }
 
-function seqLines(items: unknown[], indent: string, lines: string[]): boolean {
-  if (!items.length) return false;
+function seqYaml(items: unknown[], indent: string): string | undefined {
+  if (!items.length) return undefined;
+  let out = '';
   for (const item of items) {
     const s = scalar(item);
-    if (s !== undefined) {
-      lines.push(`${indent}- ${s}`);
-    } else if (isMap(item)) {
-      const sub: string[] = [];
-      if (!mapLines(item, `${indent}  `, sub)) return false;
-      sub[0] = `${indent}- ${sub[0].slice(indent.length + 2)}`;
-      lines.push(...sub);
-    } else {
-      return false;
-    }
+    const nested = s === undefined && isMap(item) ? mapYaml(item, `${indent}  `, `${indent}- `) : undefined;
+    if (s !== undefined) out += `${indent}- ${s}\n`;
+    else if (nested !== undefined) out += nested;
+    else return undefined;
   }
-  return true;
+  return out;
 }

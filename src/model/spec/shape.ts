@@ -124,12 +124,13 @@ function checkObject(value: unknown, shape: Extract<Shape, { kind: 'object' }>, 
     issues.error(path, `must be an object, got ${typeName(value)}`);
     return undefined;
   }
-  const known = Object.keys(shape.fields);
   const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) {
+  for (const key in value) {
+    if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
+    const v = (value as Record<string, unknown>)[key];
     const fieldShape = shape.fields[key];
     if (!fieldShape) {
-      issues.error(child(path, key), `unknown field${suggestion(key, known)}`);
+      issues.error(child(path, key), `unknown field${suggestion(key, Object.keys(shape.fields))}`);
       continue;
     }
     if (v === undefined || v === null) continue;
