@@ -63,8 +63,10 @@ export class Nad extends Construct {
     if (NEEDS_RESOURCE.includes(props.plugin.type) && !props.resourceName) {
       issues.error('resourceName', `is required for ${props.plugin.type} NADs: name the device-plugin resource Multus must allocate`);
     }
-    throwIfErrors(`Nad '${this.node.path}'`, issues.issues);
-    throwIfErrors(`Nad '${this.node.path}'`, AppRegistry.of(this).inventory.addNad(this.namespace, this.name, this.node.path, 'name'));
+    // A construct's path is built from its scopes on every read: read it once.
+    const path = this.node.path;
+    throwIfErrors(`Nad '${path}'`, issues.issues);
+    throwIfErrors(`Nad '${path}'`, AppRegistry.of(this).inventory.addNad(this.namespace, this.name, path, 'name'));
     // Rendered once: the metadata is needed now, and the spec at synth is the same rendering.
     const manifest = renderNad({
       name: this.name,

@@ -103,6 +103,7 @@ export class WukongVm extends Construct implements IRouteTarget {
   /** Rendered from `_resolution` on demand: adding NICs one by one resolves each step but renders once. */
   private _rendered?: RenderedVm;
   private _warningsPrinted = false;
+  private _path?: string;
 
   public constructor(scope: Construct, id: string, props: WukongVmProps = {}) {
     super(scope, id);
@@ -236,7 +237,8 @@ export class WukongVm extends Construct implements IRouteTarget {
     // The app-wide inventory gets each NIC once, with the first NIC the pod network: the NICs before this one are in it
     // already, with the same MACs and addresses (neither depends on the NICs after them).
     const added = vm.nics.filter(n => n.index === index || (index === 0 && n.index < 0));
-    throwIfErrors(this.subject, AppRegistry.of(this).inventory.addVm({ ...vm, nics: added }, this.node.path));
+    const issues = AppRegistry.of(this).inventory.addVm({ ...vm, nics: added }, this.path);
+    throwIfErrors(this.subject, issues);
     this._networks.push(nic);
     this._resolution = resolution;
     this._rendered = undefined;
@@ -250,7 +252,13 @@ export class WukongVm extends Construct implements IRouteTarget {
   }
 
   private get subject(): string {
-    return `WukongVm '${this.node.path}'`;
+    return `WukongVm '${this.path}'`;
+  }
+
+  /** The construct path, read once: constructs build it from their scopes on every read, and the inventory keeps it. */
+  private get path(): string {
+    this._path ??= this.node.path;
+    return this._path;
   }
 
   private get resolved(): ResolvedVm {
