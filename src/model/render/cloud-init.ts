@@ -98,19 +98,19 @@ const YAML11_WORDS = new Set(['y', 'n', 'yes', 'no', 'on', 'off', 'true', 'false
  */
 export function blockYaml(data: NetworkDataV2): string | undefined {
   const { ethernets, ...top } = data;
-  const head = mapYaml(top, '', '');
-  if (head === undefined) return undefined;
-  // One string appended to, not arrays of lines: this runs once per VM, and its garbage was most of rendering's.
-  let out = `${head}ethernets:\n`;
+  // One list of pieces joined once: this runs per VM, and per-level line arrays were most of rendering's garbage. Not
+  // `+=` either: that leaves a rope of hundreds of cells, which the VM and its Secret would keep until synth.
+  const out: string[] = [];
+  if (!mapYaml(top, '', '', out)) return undefined;
+  out.push('ethernets:\n');
   let empty = true;
   for (const name in ethernets) {
     empty = false;
     if (!PRINTABLE_ASCII.test(name)) return undefined;
-    const body = mapYaml(ethernets[name], '    ', '    ');
-    if (body === undefined) return undefined;
-    out += `  ${JSON.stringify(name)}:\n${body}`;
+    out.push(`  ${JSON.stringify(name)}:\n`);
+    if (!mapYaml(ethernets[name], '    ', '    ', out)) return undefined;
   }
-  return empty ? undefined : out;
+  return empty ? undefined : out.join('');
 }
 
 function scalar(v: unknown): string | undefined {
@@ -124,39 +124,41 @@ function isMap(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
 }
 
-/** The lines of a non-empty map, each ending in a newline; the first starts with `first` (`- ` in a list), the rest `indent`. */
-function mapYaml(map: Record<string, unknown>, indent: string, first: string): string | undefined {
-  let out = '';
+/**
+ * Appends the lines of a non-empty map to `out`, each ending in a newline, the first starting with `first` (`- ` in a
+ * list) and the rest with `indent`; false for anything blockYaml does not take.
+ */
+function mapYaml(map: Record<string, unknown>, indent: string, first: string, out: string[]): boolean {
   let lead = first;
+  let empty = true;
   for (const k in map) {
     const v = map[k];
     if (v === undefined) continue;
-    if (!PLAIN_KEY.test(k) || YAML11_WORDS.has(k)) return undefined;
+    if (!PLAIN_KEY.test(k) || YAML11_WORDS.has(k)) return false;
     const s = scalar(v);
-    let nested: string | undefined;
     if (s !== undefined) {
-      out += `${lead}${k}: ${s}\n`;
-    } else if (Array.isArray(v) && (nested = seqYaml(v, `${indent}  `)) !== undefined) {
-      out += `${lead}${k}:\n${nested}`;
-    } else if (isMap(v) && (nested = mapYaml(v, `${indent}  `, `${indent}  `)) !== undefined) {
-      out += `${lead}${k}:\n${nested}`;
+      out.push(`${lead}${k}: ${s}\n`);
+    } else if (Array.isArray(v)) {
+      out.push(`${lead}${k}:\n`);
+      if (!seqYaml(v, `${indent}  `, out)) return false;
+    } else if (isMap(v)) {
+      out.push(`${lead}${k}:\n`);
+      if (!mapYaml(v, `${indent}  `, `${indent}  `, out)) return false;
     } else {
-      return undefined;
+      return false;
     }
     lead = indent;
+    empty = false;
   }
-  return out === '' ? undefined : out;
+  return !empty;
 }
 
-function seqYaml(items: unknown[], indent: string): string | undefined {
-  if (!items.length) return undefined;
-  let out = '';
+function seqYaml(items: unknown[], indent: string, out: string[]): boolean {
+  if (!items.length) return false;
   for (const item of items) {
     const s = scalar(item);
-    const nested = s === undefined && isMap(item) ? mapYaml(item, `${indent}  `, `${indent}- `) : undefined;
-    if (s !== undefined) out += `${indent}- ${s}\n`;
-    else if (nested !== undefined) out += nested;
-    else return undefined;
+    if (s !== undefined) out.push(`${indent}- ${s}\n`);
+    else if (!isMap(item) || !mapYaml(item, `${indent}  `, `${indent}- `, out)) return false;
   }
-  return out;
+  return true;
 }
