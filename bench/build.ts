@@ -16,7 +16,7 @@ export const LIB_INDEX = join(ROOT, 'lib', 'src', 'index.js');
 export const CLI_MAIN = join(ROOT, 'lib', 'src', 'cli', 'main.js');
 
 /** Child entry points, transpiled to BUILD_DIR/<name>.js. */
-const CHILD_ENTRIES = ['fleet-child', 'max-rss-preload'];
+const CHILD_ENTRIES = ['fleet-child', 'cli-raw-child', 'max-rss-preload'];
 
 export interface BuildResult {
   readonly tscMs: number;

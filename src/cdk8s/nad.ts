@@ -1,4 +1,4 @@
-import { Chart, Lazy } from 'cdk8s';
+import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { NetworkAttachmentDefinition } from '../../imports/k8s.cni.cncf.io';
 import { IssueCollector, dns1123LabelProblem, formatNadRef, kubeOvnProvider, renderNad, show, throwIfErrors } from '../model';
@@ -63,19 +63,19 @@ export class Nad extends Construct {
     if (NEEDS_RESOURCE.includes(props.plugin.type) && !props.resourceName) {
       issues.error('resourceName', `is required for ${props.plugin.type} NADs: name the device-plugin resource Multus must allocate`);
     }
-    throwIfErrors(`Nad '${this.node.path}'`, issues.issues);
-    throwIfErrors(`Nad '${this.node.path}'`, AppRegistry.of(this).inventory.addNad(this.namespace, this.name, this.node.path, 'name'));
-    const manifest = () => renderNad({
+    // A construct's path is built from its scopes on every read: read it once.
+    const path = this.node.path;
+    throwIfErrors(`Nad '${path}'`, issues.issues);
+    throwIfErrors(`Nad '${path}'`, AppRegistry.of(this).inventory.addNad(this.namespace, this.name, path, 'name'));
+    // Rendered once: the metadata is needed now, and the spec at synth is the same rendering.
+    const manifest = renderNad({
       name: this.name,
       namespace: this.namespace,
       config: this.plugin.configFor(this.name, this.namespace),
       resourceName: this.resourceName,
       labels: props.labels,
     });
-    this.apiObject = new NetworkAttachmentDefinition(this, 'Resource', {
-      metadata: manifest().metadata,
-      spec: Lazy.any({ produce: () => manifest().spec }),
-    });
+    this.apiObject = new NetworkAttachmentDefinition(this, 'Resource', { metadata: manifest.metadata, spec: manifest.spec });
   }
 
   /** The reference a VM network uses (`multus.networkName`): `name`, or `namespace/name` from another namespace. */

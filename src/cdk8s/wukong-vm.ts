@@ -21,6 +21,9 @@ interface Resolution {
   readonly warnings: Issue[];
 }
 
+/** Resolutions `_fromResolved` hands to the constructor, by the props object they were made for. */
+const GIVEN_RESOLUTIONS = new WeakMap<WukongVmProps, Resolution>();
+
 /** Context key: set to `false` on the app to keep `WukongVm` from printing its warnings at synth. */
 export const PRINT_WARNINGS_CONTEXT = 'wukong:printWarnings';
 
@@ -54,18 +57,30 @@ export interface WukongVmProps extends WukongSpec {
 export class WukongVm extends Construct implements IRouteTarget {
   /** Builds a VM from an operator `Wukong` object (`vm.novasphere.dev/v1alpha1`), e.g. parsed from YAML. */
   public static fromWukong(scope: Construct, id: string, manifest: unknown): WukongVm {
-    const { manifest: read, issues } = readWukong(manifest);
-    if (!read) {
+    const { vm, manifest: read, issues } = readWukong(manifest);
+    if (!read || !vm) {
       const name = (manifest as { metadata?: { name?: unknown } })?.metadata?.name;
       throw new WukongValidationError(`Wukong '${typeof name === 'string' ? name : id}'`, issues);
     }
-    return WukongVm.fromManifest(scope, id, read);
+    return WukongVm._fromResolved(scope, id, read, vm, issues.filter(i => i.severity === 'warning'));
   }
 
   /** Builds a VM from the metadata and spec of a Wukong that `readWukong` accepted (its `manifest`). */
   public static fromManifest(scope: Construct, id: string, manifest: LastApplied): WukongVm {
     const { metadata, spec } = manifest;
     return new WukongVm(scope, id, { ...spec, ...metadata });
+  }
+
+  /**
+   * `fromManifest` for a caller that holds `readWukong`'s resolution of the manifest (`vm`, and its warnings): the
+   * construct starts from it instead of resolving the same spec again.
+   * @internal
+   */
+  public static _fromResolved(scope: Construct, id: string, manifest: LastApplied, vm: ResolvedVm, warnings: Issue[]): WukongVm {
+    const { metadata, spec } = manifest;
+    const props: WukongVmProps = { ...spec, ...metadata };
+    GIVEN_RESOLUTIONS.set(props, { vm, warnings });
+    return new WukongVm(scope, id, props);
   }
 
   public readonly name: string;
@@ -88,6 +103,7 @@ export class WukongVm extends Construct implements IRouteTarget {
   /** Rendered from `_resolution` on demand: adding NICs one by one resolves each step but renders once. */
   private _rendered?: RenderedVm;
   private _warningsPrinted = false;
+  private _path?: string;
 
   public constructor(scope: Construct, id: string, props: WukongVmProps = {}) {
     super(scope, id);
@@ -97,15 +113,13 @@ export class WukongVm extends Construct implements IRouteTarget {
     this.meta = { name: this.name, namespace: this.namespace, labels, annotations };
     this.spec = spec;
     // Report every problem of the props at once, before adding NICs one by one.
-    const all = resolveVm(this.meta, { ...spec, networks });
-    throwIfErrors(this.subject, all.issues);
-    if (all.vm!.networkDataDelivery === 'inline') {
+    const resolution = GIVEN_RESOLUTIONS.get(props) ?? this.resolveSpec({ ...spec, networks });
+    if (resolution.vm.networkDataDelivery === 'inline') {
       // Rendering checks inline's size limit: add (resolve and render) NIC by NIC, so the NIC that crosses it throws.
       for (const n of networks ?? []) this.addNic(n);
     } else {
       // The spec is valid, so each of its prefixes is, and a NIC resolves the same in any of them (its MAC, NAD and
       // addresses do not depend on the NICs after it): add the NICs one by one from this single resolution.
-      const resolution = { vm: all.vm!, warnings: all.issues.filter(i => i.severity === 'warning') };
       (networks ?? []).forEach((n, i) => {
         this.requireSharedNetworks(n, i);
         this.commitNic(n, i, resolution);
@@ -220,8 +234,11 @@ export class WukongVm extends Construct implements IRouteTarget {
    */
   private commitNic(nic: NetworkConfig, index: number, resolution: Resolution): WukongNic {
     const { vm } = resolution;
-    // The app-wide inventory sees the VM as it is with this NIC: the pod network and networks[0..index].
-    throwIfErrors(this.subject, AppRegistry.of(this).inventory.addVm({ ...vm, nics: vm.nics.filter(n => n.index <= index) }, this.node.path));
+    // The app-wide inventory gets each NIC once, with the first NIC the pod network: the NICs before this one are in it
+    // already, with the same MACs and addresses (neither depends on the NICs after them).
+    const added = vm.nics.filter(n => n.index === index || (index === 0 && n.index < 0));
+    const issues = AppRegistry.of(this).inventory.addVm({ ...vm, nics: added }, this.path);
+    throwIfErrors(this.subject, issues);
     this._networks.push(nic);
     this._resolution = resolution;
     this._rendered = undefined;
@@ -235,7 +252,13 @@ export class WukongVm extends Construct implements IRouteTarget {
   }
 
   private get subject(): string {
-    return `WukongVm '${this.node.path}'`;
+    return `WukongVm '${this.path}'`;
+  }
+
+  /** The construct path, read once: constructs build it from their scopes on every read, and the inventory keeps it. */
+  private get path(): string {
+    this._path ??= this.node.path;
+    return this._path;
   }
 
   private get resolved(): ResolvedVm {
@@ -256,6 +279,10 @@ export class WukongVm extends Construct implements IRouteTarget {
       podNetwork: { ...this.spec.podNetwork, routes: [...this.spec.podNetwork?.routes ?? [], ...extra(podName)] },
       networks: networks.map(n => ({ ...n, routes: [...n.routes ?? [], ...extra(n.name)] })),
     };
+    return this.resolveSpec(spec);
+  }
+
+  private resolveSpec(spec: WukongSpec): Resolution {
     const { vm, issues } = resolveVm(this.meta, spec);
     throwIfErrors(this.subject, issues);
     return { vm: vm!, warnings: issues.filter(i => i.severity === 'warning') };

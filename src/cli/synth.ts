@@ -73,12 +73,12 @@ export function synthDocuments(files: string[], options: SynthOptions = {}): Syn
     return { ...empty, errors: e.issues.map(i => `--${FLAGS[i.path]}: ${i.message}`) };
   }
   const charts: Array<[string, Chart]> = [];
-  for (const { source: doc, vm, manifest } of wukongs) {
+  for (const { source: doc, vm, manifest, vmWarnings } of wukongs) {
     const file = synthFileName(vm);
     const chart = new Chart(app, `${vm.namespace}.${vm.name}`);
     try {
-      // From what readWukongs validated; the construct adds the checks that span documents (MACs, NADs, IPs).
-      const built = WukongVm.fromManifest(chart, vm.name, manifest);
+      // From what readWukongs validated and resolved; the construct adds the checks that span documents (MACs, NADs, IPs).
+      const built = WukongVm._fromResolved(chart, vm.name, manifest, vm, vmWarnings);
       warnings.push(...built.tombstoneWarnings.map(w => `${doc.label}: ${w.message}`));
       charts.push([file, chart]);
     } catch (e) {

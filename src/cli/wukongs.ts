@@ -1,4 +1,4 @@
-import { LastApplied, ResolvedVm, formatIssue, readWukong } from '../model';
+import { Issue, LastApplied, ResolvedVm, formatIssue, readWukong } from '../model';
 import { SourceDocument, loadDocuments } from './documents';
 
 /** A valid Wukong document: where it came from, what it says, and its resolved VM. */
@@ -6,6 +6,8 @@ export interface LoadedWukong {
   readonly source: SourceDocument;
   readonly manifest: LastApplied;
   readonly vm: ResolvedVm;
+  /** The warnings of resolving `vm` (also in `WukongsResult.warnings`, as text). */
+  readonly vmWarnings: Issue[];
 }
 
 export interface WukongsResult {
@@ -24,7 +26,7 @@ export function readWukongs(files: string[]): WukongsResult {
   for (const source of loaded.documents) {
     const { vm, manifest, issues } = readWukong(source.value);
     for (const i of issues) (i.severity === 'error' ? errors : warnings).push(`${source.label}: ${formatIssue(i)}`);
-    if (vm && manifest) wukongs.push({ source, vm, manifest });
+    if (vm && manifest) wukongs.push({ source, vm, manifest, vmWarnings: issues.filter(i => i.severity === 'warning') });
   }
   return { wukongs, errors, warnings };
 }

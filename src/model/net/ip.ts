@@ -35,21 +35,41 @@ function canonical(addr: Addr): string {
 }
 
 /**
+ * An IPv4 address kept as its 32-bit value, its ipaddr.js object made only when asked for (`ipRange`): a fleet resolves
+ * thousands of addresses, and the rules need little more than their text and value.
+ */
+class Ipv4 implements Ip {
+  public readonly family = 4;
+  private made?: ipaddr.IPv4;
+
+  public constructor(public readonly text: string, public readonly value: number) {}
+
+  public get addr(): ipaddr.IPv4 {
+    this.made ??= new ipaddr.IPv4(octets(this.value));
+    return this.made;
+  }
+}
+
+function octets(value: number): number[] {
+  return [value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255];
+}
+
+/**
  * Parses an IP address strictly: IPv4 only as four decimal parts (ipaddr.js alone also takes `10.1` or octal forms),
  * IPv6 without a zone.
  */
 export function parseIp(text: unknown): Ip | undefined {
   if (typeof text !== 'string' || text.trim() !== text || text === '') return undefined;
-  // The common case without ipaddr.js's general parser: a fleet resolves thousands of addresses. The pattern admits
-  // exactly the canonical dotted quads (no leading zeros), so the text is already canonical.
+  // The pattern admits exactly the canonical dotted quads (no leading zeros), which is all that ipaddr.js's
+  // isValidFourPartDecimal admits too: the text is already canonical.
   const v4 = DOTTED_QUAD.exec(text);
-  if (v4) return { family: 4, text, addr: new ipaddr.IPv4([Number(v4[1]), Number(v4[2]), Number(v4[3]), Number(v4[4])]) };
+  if (v4) return new Ipv4(text, Number(v4[1]) * 0x1000000 + Number(v4[2]) * 0x10000 + Number(v4[3]) * 0x100 + Number(v4[4]));
+  if (!text.includes(':') || text.includes('%')) return undefined;
   let addr: Addr;
-  if (ipaddr.IPv4.isValidFourPartDecimal(text)) {
-    addr = ipaddr.IPv4.parse(text);
-  } else if (text.includes(':') && !text.includes('%') && ipaddr.IPv6.isValid(text)) {
+  try {
+    // isValid() would parse it once more; parse() throws exactly where isValid() is false.
     addr = ipaddr.IPv6.parse(text);
-  } else {
+  } catch {
     return undefined;
   }
   return { family: familyOf(addr), text: canonical(addr), addr };
@@ -69,19 +89,19 @@ export function parseCidr(text: unknown): Cidr | undefined {
   return { family: ip.family, ip, prefix, network: `${network.text}/${prefix}`, text: `${ip.text}/${prefix}` };
 }
 
-function toBigInt(addr: Addr): bigint {
-  if (addr.kind() === 'ipv4') return BigInt(v4Number(addr as ipaddr.IPv4));
-  return addr.toByteArray().reduce((acc, b) => (acc << 8n) | BigInt(b), 0n);
-}
-
-function v4Number(addr: ipaddr.IPv4): number {
-  const o = addr.octets;
+function v4Value(ip: Ip): number {
+  if (ip instanceof Ipv4) return ip.value;
+  const o = (ip.addr as ipaddr.IPv4).octets;
   return o[0] * 0x1000000 + (o[1] << 16) + (o[2] << 8) + o[3];
 }
 
+function toBigInt(ip: Ip): bigint {
+  if (ip.family === 4) return BigInt(v4Value(ip));
+  return ip.addr.toByteArray().reduce((acc, b) => (acc << 8n) | BigInt(b), 0n);
+}
+
 function v4FromNumber(value: number): Ip {
-  const octets = [value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255];
-  return { family: 4, text: octets.join('.'), addr: new ipaddr.IPv4(octets) };
+  return new Ipv4(octets(value).join('.'), value);
 }
 
 function v4Mask(prefix: number): number {
@@ -104,27 +124,40 @@ function hostBits(family: IpFamily, prefix: number): bigint {
 
 /** Numeric value of an address, for ordering and range checks. */
 export function ipToBigInt(ip: Ip): bigint {
-  return toBigInt(ip.addr);
+  return toBigInt(ip);
 }
 
 export function networkAddress(ip: Ip, prefix: number): Ip {
-  if (ip.family === 4) return v4FromNumber((v4Number(ip.addr as ipaddr.IPv4) & v4Mask(prefix)) >>> 0);
-  return fromBigInt(toBigInt(ip.addr) & ~hostBits(ip.family, prefix), ip.family);
+  if (ip.family === 4) return v4FromNumber((v4Value(ip) & v4Mask(prefix)) >>> 0);
+  const addr = new ipaddr.IPv6(v6Parts(ip).map((part, i) => part & v6PartMask(prefix, i)));
+  return { family: 6, text: canonical(addr), addr };
+}
+
+function v6Parts(ip: Ip): number[] {
+  return (ip.addr as ipaddr.IPv6).parts;
+}
+
+/** The bits of 16-bit part `i` of an IPv6 address that lie within `prefix` (BigInt arithmetic costs far more). */
+function v6PartMask(prefix: number, i: number): number {
+  const bits = Math.min(16, Math.max(0, prefix - 16 * i));
+  return (0xffff << (16 - bits)) & 0xffff;
 }
 
 export function lastAddress(ip: Ip, prefix: number): Ip {
-  if (ip.family === 4) return v4FromNumber((v4Number(ip.addr as ipaddr.IPv4) | ~v4Mask(prefix)) >>> 0);
-  return fromBigInt(toBigInt(ip.addr) | hostBits(ip.family, prefix), ip.family);
+  if (ip.family === 4) return v4FromNumber((v4Value(ip) | ~v4Mask(prefix)) >>> 0);
+  return fromBigInt(toBigInt(ip) | hostBits(ip.family, prefix), ip.family);
 }
 
 /** The address `offset` places after the network address. */
 export function nthAddress(cidr: Cidr, offset: number): Ip {
-  return fromBigInt(toBigInt(networkAddress(cidr.ip, cidr.prefix).addr) + BigInt(offset), cidr.family);
+  return fromBigInt(toBigInt(networkAddress(cidr.ip, cidr.prefix)) + BigInt(offset), cidr.family);
 }
 
 /** True when `ip` lies inside `cidr` (same family). */
 export function cidrContains(cidr: Cidr, ip: Ip): boolean {
-  return cidr.family === ip.family && ip.addr.match(networkAddress(cidr.ip, cidr.prefix).addr, cidr.prefix);
+  if (cidr.family !== ip.family) return false;
+  if (ip.family === 4) return ((v4Value(ip) ^ v4Value(cidr.ip)) & v4Mask(cidr.prefix)) === 0;
+  return ip.addr.match(cidr.ip.addr, cidr.prefix);
 }
 
 /** True when the CIDR's address has host bits set (it names a host, not a network). */
@@ -137,15 +170,19 @@ export function isReservedInSubnet(cidr: Cidr, ip: Ip): boolean {
   if (!cidrContains(cidr, ip)) return false;
   const maxPrefix = cidr.family === 4 ? 32 : 128;
   if (cidr.prefix >= maxPrefix - 1) return false;
-  const network = networkAddress(cidr.ip, cidr.prefix).text;
-  if (ip.text === network) return true;
-  return cidr.family === 4 && ip.text === lastAddress(cidr.ip, cidr.prefix).text;
+  if (cidr.family === 4) {
+    const mask = v4Mask(cidr.prefix);
+    const value = v4Value(ip);
+    return (value & ~mask) === 0 || ((value | mask) >>> 0) === 0xffffffff;
+  }
+  return v6Parts(ip).every((part, i) => (part & ~v6PartMask(cidr.prefix, i)) === 0);
 }
 
 /** True when two CIDRs share an address. */
 export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
   if (a.family !== b.family) return false;
   const prefix = Math.min(a.prefix, b.prefix);
+  if (a.family === 4) return ((v4Value(a.ip) ^ v4Value(b.ip)) & v4Mask(prefix)) === 0;
   return networkAddress(a.ip, prefix).text === networkAddress(b.ip, prefix).text;
 }
 

@@ -1,5 +1,5 @@
 /* eslint-disable no-bitwise */ // address and MAC arithmetic is bit arithmetic
-import { createHash } from 'crypto';
+import { hash } from 'crypto';
 
 const MAC = /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/;
 
@@ -26,8 +26,8 @@ export function isLocallyAdministeredMac(mac: string): boolean {
  * re-synth never changes what the guest's network data matches on.
  */
 export function deriveMac(namespace: string, vmName: string, nicName: string): string {
-  const digest = createHash('sha256').update(`wukong/v1\0${namespace}\0${vmName}\0${nicName}`).digest();
-  const bytes = [...digest.subarray(0, 6)];
+  // One-shot hash(): a fleet derives a MAC per NIC, and a Hash object (createHash) costs several times more.
+  const bytes = [...hash('sha256', `wukong/v1\0${namespace}\0${vmName}\0${nicName}`, 'buffer').subarray(0, 6)];
   bytes[0] = (bytes[0] & 0xfc) | 0x02;
   return bytes.map(b => b.toString(16).padStart(2, '0')).join(':');
 }

@@ -97,16 +97,20 @@ const YAML11_WORDS = new Set(['y', 'n', 'yes', 'no', 'on', 'off', 'true', 'false
  * (double-quoted; JSON's escaping is YAML's there), safe integers, booleans and non-empty maps and lists.
  */
 export function blockYaml(data: NetworkDataV2): string | undefined {
-  const lines: string[] = [];
   const { ethernets, ...top } = data;
-  if (!mapLines(top, '', lines) || !Object.keys(ethernets).length) return undefined;
-  lines.push('ethernets:');
-  for (const [name, e] of Object.entries(ethernets)) {
+  // One list of pieces joined once: this runs per VM, and per-level line arrays were most of rendering's garbage. Not
+  // `+=` either: that leaves a rope of hundreds of cells, which the VM and its Secret would keep until synth.
+  const out: string[] = [];
+  if (!mapYaml(top, '', '', out)) return undefined;
+  out.push('ethernets:\n');
+  let empty = true;
+  for (const name in ethernets) {
+    empty = false;
     if (!PRINTABLE_ASCII.test(name)) return undefined;
-    lines.push(`  ${JSON.stringify(name)}:`);
-    if (!mapLines(e, '    ', lines)) return undefined;
+    out.push(`  ${JSON.stringify(name)}:\n`);
+    if (!mapYaml(ethernets[name], '    ', '    ', out)) return undefined;
   }
-  return `${lines.join('\n')}\n`;
+  return empty ? undefined : out.join('');
 }
 
 function scalar(v: unknown): string | undefined {
@@ -120,41 +124,41 @@ function isMap(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
 }
 
-function mapLines(map: Record<string, unknown>, indent: string, lines: string[]): boolean {
-  const entries = Object.entries(map).filter(([, v]) => v !== undefined);
-  if (!entries.length) return false;
-  for (const [k, v] of entries) {
+/**
+ * Appends the lines of a non-empty map to `out`, each ending in a newline, the first starting with `first` (`- ` in a
+ * list) and the rest with `indent`; false for anything blockYaml does not take.
+ */
+function mapYaml(map: Record<string, unknown>, indent: string, first: string, out: string[]): boolean {
+  let lead = first;
+  let empty = true;
+  for (const k in map) {
+    const v = map[k];
+    if (v === undefined) continue;
     if (!PLAIN_KEY.test(k) || YAML11_WORDS.has(k)) return false;
     const s = scalar(v);
     if (s !== undefined) {
-      lines.push(`${indent}${k}: ${s}`);
+      out.push(`${lead}${k}: ${s}\n`);
     } else if (Array.isArray(v)) {
-      lines.push(`${indent}${k}:`);
-      if (!seqLines(v, `${indent}  `, lines)) return false;
+      out.push(`${lead}${k}:\n`);
+      if (!seqYaml(v, `${indent}  `, out)) return false;
     } else if (isMap(v)) {
-      lines.push(`${indent}${k}:`);
-      if (!mapLines(v, `${indent}  `, lines)) return false;
+      out.push(`${lead}${k}:\n`);
+      if (!mapYaml(v, `${indent}  `, `${indent}  `, out)) return false;
     } else {
       return false;
     }
+    lead = indent;
+    empty = false;
   }
-  return true;
+  return !empty;
 }
 
-function seqLines(items: unknown[], indent: string, lines: string[]): boolean {
+function seqYaml(items: unknown[], indent: string, out: string[]): boolean {
   if (!items.length) return false;
   for (const item of items) {
     const s = scalar(item);
-    if (s !== undefined) {
-      lines.push(`${indent}- ${s}`);
-    } else if (isMap(item)) {
-      const sub: string[] = [];
-      if (!mapLines(item, `${indent}  `, sub)) return false;
-      sub[0] = `${indent}- ${sub[0].slice(indent.length + 2)}`;
-      lines.push(...sub);
-    } else {
-      return false;
-    }
+    if (s !== undefined) out.push(`${indent}- ${s}\n`);
+    else if (!isMap(item) || !mapYaml(item, `${indent}  `, `${indent}- `, out)) return false;
   }
   return true;
 }

@@ -53,6 +53,30 @@ export function renderResolvedVm(vm: ResolvedVm, warnings: Issue[] = [], deliver
     ? renderCloudInitSecret({ name: cloudInitSecretName(vm.name), namespace: vm.namespace, labels }, vm.userData, networkData)
     : undefined;
   const virtualMachine = renderVirtualMachine(vm, secret ? { secretName: secret.metadata.name } : { userData: vm.userData, networkData });
+  // The NADs and Subnets on first read: a cdk8s app renders each in its own construct and never reads them here, so
+  // rendering them with the VM would render every NAD twice.
+  let owned: { nads: NadManifest[]; subnets: SubnetManifest[] } | undefined;
+  const ownedObjects = () => {
+    owned ??= renderOwnedObjects(vm, labels);
+    return owned;
+  };
+  return {
+    vm,
+    virtualMachine,
+    get nads() {
+      return ownedObjects().nads;
+    },
+    get subnets() {
+      return ownedObjects().subnets;
+    },
+    secret,
+    networkData,
+    warnings,
+  };
+}
+
+/** The NADs and Subnets a VM owns, its tombstones' last. */
+function renderOwnedObjects(vm: ResolvedVm, labels: Record<string, string>): { nads: NadManifest[]; subnets: SubnetManifest[] } {
   const nads: NadManifest[] = [];
   const subnets: SubnetManifest[] = [];
   for (const nic of vm.nics) {
@@ -64,7 +88,7 @@ export function renderResolvedVm(vm: ResolvedVm, warnings: Issue[] = [], deliver
     if (t.nad) nads.push(withoutGitOpsAnnotations(t.nad));
     if (t.subnet) subnets.push(withoutGitOpsAnnotations(t.subnet));
   }
-  return { vm, virtualMachine, nads, subnets, secret, networkData, warnings };
+  return { nads, subnets };
 }
 
 /**

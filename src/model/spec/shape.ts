@@ -108,20 +108,37 @@ function checkStringMap(value: unknown, path: string, issues: IssueCollector): u
   return out;
 }
 
+/** What checkShape returns unchanged and without an issue for a scalar shape. */
+function isValidScalar(value: unknown, shape: Shape): boolean {
+  switch (shape.kind) {
+    case 'string': return typeof value === 'string';
+    case 'number': return typeof value === 'number' && Number.isFinite(value);
+    case 'bool': return typeof value === 'boolean';
+    case 'enum': return typeof value === 'string' && shape.values.includes(value);
+    default: return false;
+  }
+}
+
 function checkObject(value: unknown, shape: Extract<Shape, { kind: 'object' }>, path: string, issues: IssueCollector): unknown {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     issues.error(path, `must be an object, got ${typeName(value)}`);
     return undefined;
   }
-  const known = Object.keys(shape.fields);
   const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) {
+  for (const key in value) {
+    if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
+    const v = (value as Record<string, unknown>)[key];
     const fieldShape = shape.fields[key];
     if (!fieldShape) {
-      issues.error(child(path, key), `unknown field${suggestion(key, known)}`);
+      issues.error(child(path, key), `unknown field${suggestion(key, Object.keys(shape.fields))}`);
       continue;
     }
     if (v === undefined || v === null) continue;
+    // A well-typed scalar needs no path: only a problem is reported with one, and a fleet checks many thousands.
+    if (isValidScalar(v, fieldShape)) {
+      out[key] = v;
+      continue;
+    }
     const checked = checkShape(v, fieldShape, child(path, key), issues);
     if (checked !== undefined) out[key] = checked;
   }
