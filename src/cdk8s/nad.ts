@@ -1,7 +1,7 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { NetworkAttachmentDefinition } from '../../imports/k8s.cni.cncf.io';
-import { IssueCollector, dns1123LabelProblem, formatNadRef, kubeOvnProvider, renderNad, show, throwIfErrors } from '../model';
+import { DEFAULT_NAMESPACE, IssueCollector, dns1123LabelProblem, formatNadRef, kubeOvnProvider, renderNad, show, throwIfErrors } from '../model';
 import { AppRegistry } from './app-registry';
 import { CniPlugin } from './cni-plugin';
 
@@ -52,7 +52,7 @@ export class Nad extends Construct {
   public constructor(scope: Construct, id: string, props: NadProps) {
     super(scope, id);
     this.name = props.name ?? id;
-    this.namespace = props.namespace ?? Chart.of(this).namespace ?? 'default';
+    this.namespace = props.namespace ?? Chart.of(this).namespace ?? DEFAULT_NAMESPACE;
     this.plugin = props.plugin;
     this.resourceName = props.resourceName;
     const issues = new IssueCollector();

@@ -1,7 +1,7 @@
 import { ApiObject, Chart, JsonPatch } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { RbacOptions, RbacSubject, renderRbac } from '../model';
+import { DEFAULT_NAMESPACE, RbacOptions, RbacSubject, renderRbac } from '../model';
 
 /** Props of `WukongRbac`. */
 export interface WukongRbacProps extends RbacOptions {
@@ -25,7 +25,7 @@ export class WukongRbac extends Construct {
 
   public constructor(scope: Construct, id: string, props: WukongRbacProps = {}) {
     super(scope, id);
-    const namespace = props.namespace ?? Chart.of(this).namespace ?? 'default';
+    const namespace = props.namespace ?? Chart.of(this).namespace ?? DEFAULT_NAMESPACE;
     type RbacClass = typeof k8s.KubeRole | typeof k8s.KubeClusterRole | typeof k8s.KubeRoleBinding | typeof k8s.KubeClusterRoleBinding;
     const classes: Record<string, RbacClass> = {
       Role: k8s.KubeRole, ClusterRole: k8s.KubeClusterRole, RoleBinding: k8s.KubeRoleBinding, ClusterRoleBinding: k8s.KubeClusterRoleBinding,

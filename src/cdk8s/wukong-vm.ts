@@ -3,7 +3,8 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { VirtualMachine } from '../../imports/kubevirt.io';
 import {
-  Issue, LastApplied, NetworkConfig, RenderedVm, ResolvedNic, ResolvedVm, Tombstone, WukongSpec, WukongValidationError, formatIssue, ownedLabels,
+  DEFAULT_NAMESPACE, DEFAULT_POD_NETWORK_NAME, Issue, LastApplied, NetworkConfig, RenderedVm,
+  ResolvedNic, ResolvedVm, Tombstone, WukongSpec, WukongValidationError, formatIssue, ownedLabels,
   readWukong, renderResolvedVm, resolveVm, throwIfErrors, tombstonesOf, vmKey, withTombstones, withoutGitOpsAnnotations,
 } from '../model';
 import { AppRegistry } from './app-registry';
@@ -109,7 +110,7 @@ export class WukongVm extends Construct implements IRouteTarget {
     super(scope, id);
     const { name, namespace, labels, annotations, networks, ...spec } = props;
     this.name = name ?? id;
-    this.namespace = namespace ?? Chart.of(this).namespace ?? 'default';
+    this.namespace = namespace ?? Chart.of(this).namespace ?? DEFAULT_NAMESPACE;
     this.meta = { name: this.name, namespace: this.namespace, labels, annotations };
     this.spec = spec;
     // Report every problem of the props at once, before adding NICs one by one.
@@ -273,7 +274,7 @@ export class WukongVm extends Construct implements IRouteTarget {
   /** The spec with routes from `Route` constructs merged into their NICs. */
   private resolveOrThrow(networks: NetworkConfig[], routes: Array<Pick<Route, 'nic' | 'toConfig'>>): Resolution {
     const extra = (nic: string) => routes.filter(r => r.nic === nic).map(r => r.toConfig());
-    const podName = this.spec.podNetwork?.name ?? 'default';
+    const podName = this.spec.podNetwork?.name ?? DEFAULT_POD_NETWORK_NAME;
     const spec: WukongSpec = {
       ...this.spec,
       podNetwork: { ...this.spec.podNetwork, routes: [...this.spec.podNetwork?.routes ?? [], ...extra(podName)] },

@@ -1,5 +1,5 @@
 /** The Wukong spec as written: its types and defaults, its shape for untyped input, issues, the last applied record. */
-export { DEFAULT_IMAGE, DEFAULT_NAMESPACE, IP_DELIVERIES, IP_MODES, LINK_STATES, NETWORK_TYPES, NIC_PRESENCES, RUN_STRATEGIES, WUKONG_API_VERSION, WUKONG_KIND } from './types';
+export { DEFAULT_IMAGE, DEFAULT_NAMESPACE, DEFAULT_POD_NETWORK_NAME, IP_DELIVERIES, IP_MODES, LINK_STATES, NETWORK_TYPES, NIC_PRESENCES, RUN_STRATEGIES, WUKONG_API_VERSION, WUKONG_KIND } from './types';
 export type { IpConfig, IpDelivery, IpMode, LinkState, NetworkConfig, NetworkDataDelivery, NetworkType, NicPresence, OnMissingMultus, PodNetworkConfig, RouteConfig, RunStrategy, SubnetConfig, WukongManifest, WukongMetadata, WukongSpec } from './types';
 export type { Shape } from './shape';
 export { IssueCollector, WukongValidationError, formatIssue, show, throwIfErrors } from './issues';
