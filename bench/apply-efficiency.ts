@@ -9,6 +9,7 @@ import { performance } from 'perf_hooks';
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { LastApplied, NetworkConfig, renderVm } from '../src';
 import { plannerNics } from './planner';
+import { breakdown } from './requests';
 import { median, ratio } from './stats';
 import { Cluster, applyVm, vmRef, vmiRef } from '../src/kube';
 import { FaultProxy, RecordedRequest } from '../test/integration/support/fault-proxy';
@@ -65,24 +66,6 @@ export interface ApplyReport {
 interface Sample {
   readonly requests: RecordedRequest[];
   readonly latencyMs: number;
-}
-
-function resourceOf(path: string): string {
-  const parts = path.split('?')[0].split('/').filter(Boolean);
-  // /api/v1/namespaces/ns/secrets/x, /apis/g/v/namespaces/ns/plural/x, /apis/g/v/plural
-  const i = parts.indexOf('namespaces');
-  const plural = i >= 0 && parts.length > i + 2 ? parts[i + 2] : parts[parts[0] === 'api' ? 2 : 3];
-  const sub = i >= 0 && parts.length > i + 4 ? `/${parts[i + 4]}` : '';
-  return `${plural}${sub}`;
-}
-
-function breakdown(requests: RecordedRequest[]): string[] {
-  const counts = new Map<string, number>();
-  for (const r of requests) {
-    const key = `${r.method} ${resourceOf(r.path)}`;
-    counts.set(key, (counts.get(key) ?? 0) + 1);
-  }
-  return [...counts].map(([k, n]) => `${k} ×${n}`);
 }
 
 function vmWrites(requests: RecordedRequest[], name: string): RecordedRequest[] {
