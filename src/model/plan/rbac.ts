@@ -92,9 +92,12 @@ export function permissionsForPlan(plan: Plan): PermissionSpec[] {
     if (e.subject === 'VirtualMachine' && e.action === 'create') add('create', VMS);
     else if ((e.subject === 'nic' || e.subject === 'VirtualMachine') && !['unchanged', 'create', 'skipped'].includes(e.action)) add('patch', VMS);
   }
-  // Every VM write first writes its record entry into the VM's record Secret.
+  // Every VM write first writes its record entry into the VM's record Secret; after it, the apply reads the VM and
+  // its VMI (waiting for plugs and detaches, showing the NICs), which a new VM's apply has not read before writing.
   if (out.has('create kubevirt.io/virtualmachines') || out.has('patch kubevirt.io/virtualmachines')) {
     for (const verb of ['get', 'create', 'patch']) add(verb, SECRETS);
+    add('get', VMS);
+    add('get', VMIS);
   }
   return [...out.values()];
 }

@@ -54,20 +54,21 @@ describe('permissionsForPlan', () => {
     expect(permissionsForPlan(plans.create).map(key).sort()).toEqual([
       'create /secrets', 'create k8s.cni.cncf.io/network-attachment-definitions', 'create kubeovn.io/subnets (cluster)',
       'create kubevirt.io/virtualmachines', 'get /secrets', 'get k8s.cni.cncf.io/network-attachment-definitions', 'get kubeovn.io/subnets (cluster)',
-      'patch /secrets',
+      'get kubevirt.io/virtualmachineinstances', 'get kubevirt.io/virtualmachines', 'patch /secrets',
     ]);
   });
 
   it('asks, for a hot-plug, to create the NAD, update the network data and patch the VM', () => {
     expect(permissionsForPlan(plans.hotplug).map(key).sort()).toEqual([
       'create /secrets', 'create k8s.cni.cncf.io/network-attachment-definitions', 'get /secrets', 'get k8s.cni.cncf.io/network-attachment-definitions',
-      'patch /secrets', 'patch kubevirt.io/virtualmachines',
+      'get kubevirt.io/virtualmachineinstances', 'get kubevirt.io/virtualmachines', 'patch /secrets', 'patch kubevirt.io/virtualmachines',
     ]);
   });
 
   it('asks, for an unplug, to patch the VM and the network data and delete the NAD', () => {
     expect(permissionsForPlan(plans.unplug).map(key).sort()).toEqual([
-      'create /secrets', 'delete k8s.cni.cncf.io/network-attachment-definitions', 'get /secrets', 'patch /secrets', 'patch kubevirt.io/virtualmachines',
+      'create /secrets', 'delete k8s.cni.cncf.io/network-attachment-definitions', 'get /secrets', 'get kubevirt.io/virtualmachineinstances',
+      'get kubevirt.io/virtualmachines', 'patch /secrets', 'patch kubevirt.io/virtualmachines',
     ]);
   });
 
