@@ -5,6 +5,7 @@
 import { kubeOvnAnnotations } from '../net/kube-ovn';
 import { formatNadRef, podInterfaceName } from '../net/names';
 import { ResolvedNic, ResolvedVm } from '../resolve/resolved';
+import { WukongMetadata } from '../spec/types';
 
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY = 'wukong';
@@ -63,12 +64,8 @@ export interface KvVirtualMachineSpec {
   };
 }
 
-export interface ObjectMeta {
-  readonly name: string;
-  readonly namespace?: string;
-  readonly labels?: Record<string, string>;
-  readonly annotations?: Record<string, string>;
-}
+/** The metadata of every manifest Wukong writes: the same fields a Wukong object's metadata has. */
+export type ObjectMeta = WukongMetadata;
 
 export interface KvVirtualMachine {
   readonly apiVersion: 'kubevirt.io/v1';
