@@ -2,8 +2,8 @@
 import { Plan, ResolvedVm, cloudInitSecretName, parseLiveVm, parseNadRef, permissionsForDelete } from '../model';
 import { ClusterClient, recordSecretRef, ref, vmRef, vmiRef } from './client';
 import { MissingPermissionsError } from './errors';
-import { ClusterFacts, ownedNads, ownedSubnets } from './facts';
-import { LiveState, appliedSpec, readLive } from './read';
+import { ClusterFacts } from './facts';
+import { LiveState, appliedSpec, ownedNads, ownedSubnets, readLive } from './read';
 import { WaitOptions, waitFor, waitForDetach } from './wait';
 
 /** Deletes the NADs and Subnets the plan drops, once KubeVirt no longer lists the NICs that used them; true when it did. */

@@ -3,7 +3,7 @@
  * installed, and which permissions the caller holds per namespace. A fleet apply of 100 VMs asks each question once,
  * not 100 times (issue 14 counted 7 of the 16 requests of a one-VM change as such questions).
  */
-import { KubeVirtVersion, MANAGED_BY, MANAGED_BY_LABEL, PermissionSpec, VM_NAME_LABEL, VM_NAMESPACE_LABEL, parseKubeVirtVersion } from '../model';
+import { KubeVirtVersion, PermissionSpec, parseKubeVirtVersion } from '../model';
 import { ClusterClient, Permission, describePermission } from './client';
 import { MissingPermissionsError } from './errors';
 
@@ -32,21 +32,6 @@ export async function readKubeVirt(client: ClusterClient): Promise<KubeVirtInfo 
     if (e instanceof MissingPermissionsError) throw new MissingPermissionsError(e.missing, e.refusal, 'or pass the version (--kubevirt-version, kubevirtVersion)');
     throw e;
   }
-}
-
-/** Label selector of the objects Wukong made for one VM. */
-export function ownedSelector(namespace: string, vmName: string, clusterScoped = false): string {
-  return `${MANAGED_BY_LABEL}=${MANAGED_BY},${VM_NAME_LABEL}=${vmName}${clusterScoped ? `,${VM_NAMESPACE_LABEL}=${namespace}` : ''}`;
-}
-
-/** NADs in `namespace` that the VM owns; none without Multus. */
-export async function ownedNads(client: ClusterClient, namespace: string, vmName: string): Promise<any[]> {
-  return (await client.list('NetworkAttachmentDefinition', { namespace, labelSelector: ownedSelector(namespace, vmName) })) ?? [];
-}
-
-/** Kube-OVN Subnets the VM owns (cluster-scoped, labelled with its name and namespace); none without Kube-OVN. */
-export async function ownedSubnets(client: ClusterClient, namespace: string, vmName: string): Promise<any[]> {
-  return (await client.list('Subnet', { labelSelector: ownedSelector(namespace, vmName, true) })) ?? [];
 }
 
 /** Each question asked once per run; concurrent askers share the answer in flight. */

@@ -1,10 +1,24 @@
 /** Reading what the cluster has for a VM, and planning against it. */
 import {
-  AppliedRecord, LiveVm, LiveVmi, NicStatus, Plan, PlanInput, ResolvedVm, cloudInitSecretName, hasCondition, nicStatuses, parseLiveVm,
-  parseLiveVmi, planVm, readAppliedRecord, resolveVm,
+  AppliedRecord, LiveVm, LiveVmi, MANAGED_BY, MANAGED_BY_LABEL, NicStatus, Plan, PlanInput, ResolvedVm, VM_NAME_LABEL, VM_NAMESPACE_LABEL,
+  cloudInitSecretName, hasCondition, nicStatuses, parseLiveVm, parseLiveVmi, planVm, readAppliedRecord, resolveVm, secretData,
 } from '../model';
 import { ClusterClient, recordSecretRef, ref, vmRef, vmiRef } from './client';
-import { ownedNads, ownedSubnets } from './facts';
+
+/** Label selector of the objects Wukong made for one VM. */
+export function ownedSelector(namespace: string, vmName: string, clusterScoped = false): string {
+  return `${MANAGED_BY_LABEL}=${MANAGED_BY},${VM_NAME_LABEL}=${vmName}${clusterScoped ? `,${VM_NAMESPACE_LABEL}=${namespace}` : ''}`;
+}
+
+/** NADs in `namespace` that the VM owns; none without Multus. */
+export async function ownedNads(client: ClusterClient, namespace: string, vmName: string): Promise<any[]> {
+  return (await client.list('NetworkAttachmentDefinition', { namespace, labelSelector: ownedSelector(namespace, vmName) })) ?? [];
+}
+
+/** Kube-OVN Subnets the VM owns (cluster-scoped, labelled with its name and namespace); none without Kube-OVN. */
+export async function ownedSubnets(client: ClusterClient, namespace: string, vmName: string): Promise<any[]> {
+  return (await client.list('Subnet', { labelSelector: ownedSelector(namespace, vmName, true) })) ?? [];
+}
 
 /** The VM and what it owns, as they are in the cluster. */
 export interface LiveState {
@@ -18,11 +32,6 @@ export interface LiveState {
   readonly recordSecret?: any;
   /** What Wukong recorded for the VM, read from the two above. */
   readonly record: AppliedRecord;
-}
-
-/** A Secret's data, decoded. */
-export function secretData(secret: any): Record<string, string> {
-  return Object.fromEntries(Object.entries((secret?.data ?? {}) as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
 }
 
 const hasKubeOvn = (vm?: ResolvedVm) => (vm?.nics ?? []).some(n => n.type === 'kube-ovn');

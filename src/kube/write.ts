@@ -5,11 +5,11 @@
  */
 import {
   APPLIED_ANNOTATION, JsonPatchOp, Plan, RECORD_SECRET_TYPE, RenderedVm, ResolvedVm, ownedLabels, parseLiveVm, recordChanges, recordSecretName,
-  renderResolvedVm, vmPatch,
+  renderResolvedVm, secretData, vmPatch,
 } from '../model';
 import { objectRef, apiStatusCode } from './api-errors';
 import { ClusterClient, refOf, vmRef } from './client';
-import { LiveState, secretData } from './read';
+import { LiveState } from './read';
 
 /** What one apply writes: the VM's objects as rendered, and its VirtualMachine as this cluster gets it. */
 export interface Desired {

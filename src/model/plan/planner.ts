@@ -9,7 +9,7 @@ import { LiveNic, LiveVm, LiveVmi, hasCondition, parseLiveVm, parseLiveVmi, star
 import { Plan, PlanAction, PlanEntry, PlanSubject } from './plan-types';
 import { NicAddressing, nicAddressing, notLiveWarning } from '../net/addressing';
 import { RESOURCE_NAME_ANNOTATION } from '../net/cni-config';
-import { NadManifest, SecretManifest, SubnetManifest } from '../render/manifests';
+import { NadManifest, SecretManifest, SubnetManifest, secretAsManifest } from '../render/manifests';
 import { RenderedVm, renderResolvedVm } from '../render/render';
 import { kvInterface, kvNetwork, vmMetadata } from '../render/vm-spec';
 import { ResolvedNic, ResolvedVm } from '../resolve/resolved';
@@ -424,14 +424,6 @@ function currentFrom(input: PlanInput): Ctx['current'] {
   if (!input.applied) return undefined;
   const rendered = renderResolvedVm(input.applied);
   return { vm: parseLiveVm(rendered.virtualMachine)!, nads: rendered.nads, subnets: rendered.subnets, secret: rendered.secret };
-}
-
-/** A live Secret (with base64 `data`) in the shape the renderer writes (`stringData`). */
-function secretAsManifest(raw: unknown): SecretManifest | undefined {
-  const s = raw as { data?: Record<string, string>; stringData?: Record<string, string> } | null | undefined;
-  if (!s) return undefined;
-  const decoded = Object.fromEntries(Object.entries(s.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
-  return { ...(s as SecretManifest), stringData: { ...decoded, ...s.stringData } };
 }
 
 /** Plans applying `input.desired` over what exists. */

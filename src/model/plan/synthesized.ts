@@ -9,7 +9,7 @@ import { PlanInput, planVm } from './planner';
 import { RESOURCE_NAME_ANNOTATION } from '../net/cni-config';
 import { Cidr, parseCidr, parseIp } from '../net/ip';
 import { parseNadRef, vmKey } from '../net/names';
-import { NadManifest, SecretManifest, SubnetManifest } from '../render/manifests';
+import { NadManifest, SecretManifest, SubnetManifest, secretAsManifest } from '../render/manifests';
 import { RenderedVm } from '../render/render';
 import {
   KvInterface, KvNetwork, KvVirtualMachine, MANAGED_BY, MANAGED_BY_LABEL, MULTINIC_LABEL, VM_NAME_LABEL, VM_NAMESPACE_LABEL,
@@ -37,12 +37,6 @@ function bindingOf(iface: KvInterface): Binding {
 
 function cidrs(texts: unknown): Cidr[] {
   return (Array.isArray(texts) ? texts : []).map(parseCidr).filter((c): c is Cidr => c !== undefined);
-}
-
-/** The Secret with its `data` decoded into `stringData`, as the renderer writes it. */
-function secretOf(raw: Json): SecretManifest {
-  const decoded = Object.fromEntries(Object.entries(raw.data ?? {}).map(([k, v]) => [k, Buffer.from(String(v), 'base64').toString('utf8')]));
-  return { ...raw, stringData: { ...decoded, ...raw.stringData } } as SecretManifest;
 }
 
 /** The NAD a network names, and who owns it: this VM, a MultiNic, or nobody in this output. */
@@ -177,7 +171,7 @@ export function readSynthesized(docs: readonly unknown[]): SynthesizedOutput {
     if (o.kind !== 'VirtualMachine' || o.metadata?.labels?.[MANAGED_BY_LABEL] !== MANAGED_BY) continue;
     const vm = o as KvVirtualMachine;
     const raw = objects.find(s => s.kind === 'Secret' && owned(s, vm));
-    const secret = raw ? secretOf(raw) : undefined;
+    const secret = raw ? secretAsManifest(raw) : undefined;
     let resolved: ResolvedVm;
     try {
       resolved = resolvedFrom(vm, nads, subnets, secret);

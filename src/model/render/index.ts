@@ -3,6 +3,7 @@ export { MANAGED_BY, MANAGED_BY_LABEL, MULTINIC_LABEL, VM_NAMESPACE_LABEL, VM_NA
 export type { CloudInitSource, KvCloudInitNoCloud, KvInterface, KvNetwork, KvVirtualMachine, KvVirtualMachineSpec, KvVolume, ObjectMeta } from './vm-spec';
 export { renderNad, renderSubnet } from './manifests';
 export type { NadInput, NadManifest, SecretManifest, SubnetManifest } from './manifests';
+export { secretData } from './manifests';
 export type { NetworkDataV2 } from './cloud-init';
 export { renderResolvedVm, renderVm } from './render';
 export type { RenderedVm } from './render';

@@ -66,3 +66,15 @@ export function renderSubnet(subnet: ResolvedSubnet, labels?: Record<string, str
 export function renderCloudInitSecret(meta: ObjectMeta, userData: string, networkData: string): SecretManifest {
   return { apiVersion: 'v1', kind: 'Secret', metadata: meta, type: 'Opaque', stringData: { userdata: userData, networkdata: networkData } };
 }
+
+/** A Secret's `data` as the API returns it, decoded from base64. */
+export function secretData(secret: { readonly data?: Record<string, unknown> } | null | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(secret?.data ?? {}).map(([k, v]) => [k, Buffer.from(String(v), 'base64').toString('utf8')]));
+}
+
+/** A Secret as the API returns it (base64 `data`) in the shape the renderer writes (`stringData`). */
+export function secretAsManifest(raw: unknown): SecretManifest | undefined {
+  const s = raw as { data?: Record<string, string>; stringData?: Record<string, string> } | null | undefined;
+  if (!s) return undefined;
+  return { ...(s as SecretManifest), stringData: { ...secretData(s), ...s.stringData } };
+}

@@ -67,20 +67,11 @@ function child(path: string, key: string | number): string {
 export function checkShape(value: unknown, shape: Shape, path: string, issues: IssueCollector): unknown {
   switch (shape.kind) {
     case 'string':
-      if (typeof value === 'string') return value;
-      issues.error(path, `must be a string, got ${typeName(value)}`);
-      return undefined;
     case 'number':
-      if (typeof value === 'number' && Number.isFinite(value)) return value;
-      issues.error(path, `must be a number, got ${typeName(value)}`);
-      return undefined;
     case 'bool':
-      if (typeof value === 'boolean') return value;
-      issues.error(path, `must be true or false, got ${typeName(value)}`);
-      return undefined;
     case 'enum':
-      if (typeof value === 'string' && shape.values.includes(value)) return value;
-      issues.error(path, `${show(value)} is not one of ${shape.values.map(v => `'${v}'`).join(', ')}`);
+      if (isValidScalar(value, shape)) return value;
+      issues.error(path, scalarProblem(value, shape));
       return undefined;
     case 'stringMap':
       return checkStringMap(value, path, issues);
@@ -108,7 +99,18 @@ function checkStringMap(value: unknown, path: string, issues: IssueCollector): u
   return out;
 }
 
-/** What checkShape returns unchanged and without an issue for a scalar shape. */
+/** Why `value` does not fit a scalar shape. */
+function scalarProblem(value: unknown, shape: Shape): string {
+  switch (shape.kind) {
+    case 'string': return `must be a string, got ${typeName(value)}`;
+    case 'number': return `must be a number, got ${typeName(value)}`;
+    case 'bool': return `must be true or false, got ${typeName(value)}`;
+    case 'enum': return `${show(value)} is not one of ${shape.values.map(v => `'${v}'`).join(', ')}`;
+    default: return `must be ${shape.kind}, got ${typeName(value)}`;
+  }
+}
+
+/** The one rule of what a scalar shape takes: checkShape returns such a value unchanged and without an issue. */
 function isValidScalar(value: unknown, shape: Shape): boolean {
   switch (shape.kind) {
     case 'string': return typeof value === 'string';
