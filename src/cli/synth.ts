@@ -3,7 +3,7 @@ import { join } from 'path';
 import { ApiObject, App, Chart, DependencyGraph, Yaml } from 'cdk8s';
 import { FINISH_CONTEXT, GITOPS_CONTEXT, PREVIOUS_CONTEXT, PRINT_WARNINGS_CONTEXT, WukongVm } from '../cdk8s';
 import { GitOpsContext } from '../cdk8s/gitops-context';
-import { WukongValidationError, argoCdIgnoreDifferences, formatIssue } from '../model';
+import { Issue, MANIFEST_PATHS, WukongValidationError, argoCdIgnoreDifferences, formatIssue, withFieldPaths } from '../model';
 import { readWukongs } from './wukongs';
 
 /** The file `wukong synth` writes a VM to: namespace first, then name (a namespace is a DNS label, without dots). */
@@ -83,7 +83,7 @@ export function synthDocuments(files: string[], options: SynthOptions = {}): Syn
       charts.push([file, chart]);
     } catch (e) {
       if (!(e instanceof WukongValidationError)) throw e;
-      errors.push(...e.issues.map(i => `${doc.label}: ${formatIssue({ ...i, path: flagOrSpecPath(i.path) })}`));
+      errors.push(...e.issues.map(i => `${doc.label}: ${formatIssue(asWritten(i))}`));
     }
   }
   if (errors.length) return empty;
@@ -106,10 +106,9 @@ export function synthDocuments(files: string[], options: SynthOptions = {}): Syn
   return { files: outputs, summary, errors, warnings };
 }
 
-/** A field path of the spec, or the flag a context key stands for. */
-function flagOrSpecPath(path: string): string {
-  if (FLAGS[path]) return `--${FLAGS[path]}`;
-  return path.startsWith('spec.') ? path : `spec.${path}`;
+/** An issue as the Wukong YAML user wrote it: a context key as its flag, a field under `spec` or `metadata`. */
+function asWritten(i: Issue): Issue {
+  return FLAGS[i.path] ? { ...i, path: `--${FLAGS[i.path]}` } : withFieldPaths([i], MANIFEST_PATHS)[0];
 }
 
 /** Writes the synthesized files into `outdir`. */

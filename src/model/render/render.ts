@@ -3,9 +3,9 @@ import { withoutGitOpsAnnotations } from './gitops';
 import { NadManifest, SecretManifest, SubnetManifest, renderCloudInitSecret, renderNad, renderSubnet } from './manifests';
 import { KvVirtualMachine, ownedLabels, renderVirtualMachine } from './vm-spec';
 import { cloudInitSecretName } from '../net/names';
-import { FieldPaths, PROPS_PATHS, resolveVm } from '../resolve/resolve';
+import { resolveVm } from '../resolve/resolve';
 import { ResolvedVm } from '../resolve/resolved';
-import { Issue, WukongValidationError } from '../spec/issues';
+import { FieldPaths, Issue, WukongValidationError, fieldPath } from '../spec/issues';
 
 /** Everything one VM needs in the cluster, as plain manifests. */
 export interface RenderedVm {
@@ -95,9 +95,9 @@ function renderOwnedObjects(vm: ResolvedVm, labels: Record<string, string>): { n
  * Validates and renders a VM described by metadata + spec. Throws `WukongValidationError` listing every error of the
  * spec; warnings are returned with the result.
  */
-export function renderVm(metadata: unknown, spec: unknown, paths: FieldPaths = PROPS_PATHS): RenderedVm {
+export function renderVm(metadata: unknown, spec: unknown, paths?: FieldPaths): RenderedVm {
   const { vm, issues } = resolveVm(metadata, spec, paths);
   const name = typeof (metadata as { name?: unknown })?.name === 'string' ? (metadata as { name: string }).name : '(unnamed)';
   if (!vm) throw new WukongValidationError(`VM '${name}'`, issues);
-  return renderResolvedVm(vm, issues.filter(i => i.severity === 'warning'), paths.spec ? `${paths.spec}.networkDataDelivery` : 'networkDataDelivery');
+  return renderResolvedVm(vm, issues.filter(i => i.severity === 'warning'), fieldPath(paths?.spec ?? '', 'networkDataDelivery'));
 }

@@ -1,7 +1,7 @@
 /** Validation and defaults: a spec resolved once into a ResolvedVm, the single input of rendering and planning. */
 export type { Binding, NadOwner, ResolvedIp, ResolvedNad, ResolvedNic, ResolvedRoute, ResolvedSubnet, ResolvedVm } from './resolved';
-export { MANIFEST_PATHS, resolveVm } from './resolve';
-export type { FieldPaths, ResolveResult } from './resolve';
+export { resolveVm } from './resolve';
+export type { ResolveResult } from './resolve';
 export { nicCniConfig } from './resolve-nic';
 export type { NicPlacement, VmContext } from './resolve-nic';
 export type { IpContext } from './resolve-ip';

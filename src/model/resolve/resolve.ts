@@ -6,7 +6,7 @@ import { DEFAULT_USER_DATA } from '../net/addressing';
 import { dns1123LabelProblem, labelValueProblem, metadataKeyProblem } from '../net/names';
 import { OTHER_PCI_DEVICES, canonicalQuantity, hotplugPortBudget, quantityToBytes } from '../plan/hotplug-budget';
 import { NEWEST_DOCUMENTED_KUBEVIRT } from '../plan/kubevirt-version';
-import { Issue, IssueCollector, show } from '../spec/issues';
+import { FieldPaths, Issue, IssueCollector, show, withFieldPaths } from '../spec/issues';
 import { RECORD_ANNOTATIONS } from '../spec/last-applied';
 import { checkShape, present } from '../spec/shape';
 import {
@@ -18,15 +18,6 @@ import { METADATA_SHAPE, SPEC_SHAPE } from '../spec/wukong-schema';
 /** Labels this project sets itself; a user label with one of these keys is overridden. */
 export const RESERVED_LABELS = ['app.kubernetes.io/managed-by', 'vm.novasphere.dev/name', 'kubevirt.io/domain'];
 
-/** Where the fields live: construct props keep them at the top, a Wukong object under `metadata` and `spec`. */
-export interface FieldPaths {
-  readonly metadata: string;
-  readonly spec: string;
-}
-
-export const PROPS_PATHS: FieldPaths = { metadata: '', spec: '' };
-export const MANIFEST_PATHS: FieldPaths = { metadata: 'metadata', spec: 'spec' };
-
 export interface ResolveResult {
   /** Undefined when there are errors. */
   readonly vm?: ResolvedVm;
@@ -34,59 +25,55 @@ export interface ResolveResult {
   readonly issues: Issue[];
 }
 
-function at(base: string, field: string): string {
-  return base ? `${base}.${field}` : field;
-}
-
-function checkMetadata(meta: WukongMetadata, paths: FieldPaths, issues: IssueCollector): void {
+function checkMetadata(meta: WukongMetadata, issues: IssueCollector): void {
   for (const [field, value] of [['name', meta.name], ['namespace', meta.namespace]] as const) {
     if (value === undefined) continue;
     const problem = dns1123LabelProblem(value);
-    if (problem) issues.error(at(paths.metadata, field), `${show(value)} ${problem}`);
+    if (problem) issues.error(field, `${show(value)} ${problem}`);
   }
   for (const [field, map] of [['labels', meta.labels], ['annotations', meta.annotations]] as const) {
     for (const [key, value] of Object.entries(map ?? {})) {
       const keyProblem = metadataKeyProblem(key);
-      if (keyProblem) issues.error(at(paths.metadata, `${field}.${key}`), `key ${show(key)} ${keyProblem}`);
+      if (keyProblem) issues.error(`${field}.${key}`, `key ${show(key)} ${keyProblem}`);
       const valueProblem = field === 'labels' ? labelValueProblem(value) : undefined;
-      if (valueProblem) issues.error(at(paths.metadata, `${field}.${key}`), `${show(value)} ${valueProblem}`);
+      if (valueProblem) issues.error(`${field}.${key}`, `${show(value)} ${valueProblem}`);
       if (field === 'labels' && RESERVED_LABELS.includes(key)) {
-        issues.warn(at(paths.metadata, `${field}.${key}`), `is set by Wukong itself; your value ${show(value)} is replaced`);
+        issues.warn(`${field}.${key}`, `is set by Wukong itself; your value ${show(value)} is replaced`);
       }
       if (field === 'annotations' && RECORD_ANNOTATIONS.includes(key)) {
-        issues.warn(at(paths.metadata, `${field}.${key}`), `is Wukong's record of what it applied; your value ${show(value)} is ignored`);
+        issues.warn(`${field}.${key}`, `is Wukong's record of what it applied; your value ${show(value)} is ignored`);
       }
     }
   }
 }
 
-function checkMachine(spec: WukongSpec, paths: FieldPaths, issues: IssueCollector): void {
+function checkMachine(spec: WukongSpec, issues: IssueCollector): void {
   if (spec.cpu !== undefined && !(Number.isInteger(spec.cpu) && spec.cpu >= 1 && spec.cpu <= 1024)) {
-    issues.error(at(paths.spec, 'cpu'), `${show(spec.cpu)} is out of range 1..1024 (whole cores)`);
+    issues.error('cpu', `${show(spec.cpu)} is out of range 1..1024 (whole cores)`);
   }
   if (spec.memory !== undefined) {
     const bytes = quantityToBytes(spec.memory);
-    if (bytes === undefined) issues.error(at(paths.spec, 'memory'), `${show(spec.memory)} is not a Kubernetes quantity like '4Gi'`);
-    else if (bytes < 64 * 1024 ** 2) issues.error(at(paths.spec, 'memory'), `${show(spec.memory)} is below 64Mi, too little to boot a guest`);
+    if (bytes === undefined) issues.error('memory', `${show(spec.memory)} is not a Kubernetes quantity like '4Gi'`);
+    else if (bytes < 64 * 1024 ** 2) issues.error('memory', `${show(spec.memory)} is below 64Mi, too little to boot a guest`);
   }
   if (spec.image !== undefined && (spec.image.length === 0 || /\s/.test(spec.image))) {
-    issues.error(at(paths.spec, 'image'), `${show(spec.image)} is not a container image reference`);
+    issues.error('image', `${show(spec.image)} is not a container image reference`);
   }
   // Found by the test bed: KubeVirt's VM admission refuses it without that gate
   // (pkg/virt-api/webhooks/validating-webhook/admitters/vms-admitter.go).
   if (spec.runStrategy === 'WaitAsReceiver') {
-    issues.warn(at(paths.spec, 'runStrategy'), '\'WaitAsReceiver\' (the receiving side of a decentralized live migration) is admitted by KubeVirt only with '
+    issues.warn('runStrategy', '\'WaitAsReceiver\' (the receiving side of a decentralized live migration) is admitted by KubeVirt only with '
       + 'the DecentralizedLiveMigration feature gate enabled in the KubeVirt CR; without it the VM is rejected');
   }
 }
 
 /** Primary NIC and ranks, decided from all NICs at once. */
-function placeNics(spec: WukongSpec, pod: PodNetworkConfig | undefined, paths: FieldPaths, issues: IssueCollector) {
+function placeNics(spec: WukongSpec, pod: PodNetworkConfig | undefined, issues: IssueCollector) {
   const nets = spec.networks ?? [];
   const podEnabled = pod?.enabled ?? true;
-  const netsPath = at(paths.spec, 'networks');
+  const netsPath = 'networks';
   const explicit: string[] = [];
-  if (podEnabled && pod?.primary) explicit.push(at(paths.spec, 'podNetwork'));
+  if (podEnabled && pod?.primary) explicit.push('podNetwork');
   for (const [n, i] of present(nets)) if (n.primary) explicit.push(`${netsPath}[${i}]`);
   for (const extra of explicit.slice(1)) {
     issues.error(`${extra}.primary`, `only one NIC may be primary and ${explicit[0]} already is; remove one of the flags`);
@@ -95,11 +82,11 @@ function placeNics(spec: WukongSpec, pod: PodNetworkConfig | undefined, paths: F
   if (!primary) {
     // A NIC being unplugged cannot carry the default route.
     const first = nets.findIndex(n => n && n.primary !== false && n.state !== 'absent');
-    primary = first >= 0 ? `${netsPath}[${first}]` : podEnabled && pod?.primary !== false ? at(paths.spec, 'podNetwork') : undefined;
+    primary = first >= 0 ? `${netsPath}[${first}]` : podEnabled && pod?.primary !== false ? 'podNetwork' : undefined;
   }
   const entries = [
     // The pod network ranks after the secondary NICs unless it carries the default route.
-    ...(podEnabled ? [{ path: at(paths.spec, 'podNetwork'), priority: pod?.priority, index: -1, order: pod?.primary ? -1 : nets.length }] : []),
+    ...(podEnabled ? [{ path: 'podNetwork', priority: pod?.priority, index: -1, order: pod?.primary ? -1 : nets.length }] : []),
     ...present(nets).map(([n, i]) => ({ path: `${netsPath}[${i}]`, priority: n.priority, index: i, order: i })),
   ];
   // The primary NIC ranks first whatever its priority: guests whose renderer keeps DHCP default routes on every NIC
@@ -114,19 +101,19 @@ function placeNics(spec: WukongSpec, pod: PodNetworkConfig | undefined, paths: F
   return placement;
 }
 
-function checkNames(spec: WukongSpec, podName: string | undefined, paths: FieldPaths, issues: IssueCollector): void {
+function checkNames(spec: WukongSpec, podName: string | undefined, issues: IssueCollector): void {
   const seen = new Map<string, string>();
-  if (podName !== undefined) seen.set(podName, at(paths.spec, 'podNetwork.name'));
+  if (podName !== undefined) seen.set(podName, 'podNetwork.name');
   for (const [n, i] of present(spec.networks)) {
-    const path = `${at(paths.spec, 'networks')}[${i}].name`;
+    const path = `networks[${i}].name`;
     const other = seen.get(n.name);
     if (other) issues.error(path, `${show(n.name)} is already used by ${other}; NIC names must be unique within a VM`);
     else seen.set(n.name, path);
   }
 }
 
-function resolvePodNic(pod: PodNetworkConfig | undefined, place: NicPlacement, ctx: VmContext, paths: FieldPaths): ResolvedNic {
-  const path = at(paths.spec, 'podNetwork');
+function resolvePodNic(pod: PodNetworkConfig | undefined, place: NicPlacement, ctx: VmContext): ResolvedNic {
+  const path = 'podNetwork';
   const name = pod?.name ?? DEFAULT_POD_NETWORK_NAME;
   const problem = dns1123LabelProblem(name);
   if (problem) ctx.issues.error(`${path}.name`, `${show(name)} ${problem}`);
@@ -175,39 +162,48 @@ function checkSubnets(nics: ResolvedNic[], issues: IssueCollector): void {
   }
 }
 
-function warnPortBudget(nics: ResolvedNic[], memory: string, paths: FieldPaths, issues: IssueCollector): void {
+function warnPortBudget(nics: ResolvedNic[], memory: string, issues: IssueCollector): void {
   const input = { interfaces: nics.length, otherDevices: OTHER_PCI_DEVICES, guestMemoryBytes: quantityToBytes(memory) ?? 0 };
   const old = hotplugPortBudget({ ...input, version: { major: 1, minor: 5 } });
   if (old > 0) return;
   const newest = hotplugPortBudget({ ...input, version: NEWEST_DOCUMENTED_KUBEVIRT });
-  issues.warn(at(paths.spec, 'networks'), `${nics.length} interfaces exceed KubeVirt's 4 reserved hot-plug slots: on KubeVirt 1.0-1.5 no NIC can be `
+  issues.warn('networks', `${nics.length} interfaces exceed KubeVirt's 4 reserved hot-plug slots: on KubeVirt 1.0-1.5 no NIC can be `
     + `hot-plugged into this VM without a restart (max(0, 4 - ${nics.length}) = 0); 1.6+ leaves ${newest} PCIe ports for hot-plugged NICs and disks`);
 }
 
 /**
  * Validates a VM description and applies every default. All errors and warnings of the spec are collected and returned
  * together; `vm` is set only when there is no error. Untyped input (YAML) is checked for types and unknown fields first.
+ * Issue paths are relative to the spec (or, `scope: 'metadata'`, the metadata); `paths` adds a front end's prefixes.
  */
-export function resolveVm(metadataInput: unknown, specInput: unknown, paths: FieldPaths = PROPS_PATHS): ResolveResult {
+export function resolveVm(metadataInput: unknown, specInput: unknown, paths?: FieldPaths): ResolveResult {
+  const metaIssues = new IssueCollector('', 'metadata');
+  const meta = (checkShape(metadataInput ?? {}, METADATA_SHAPE, '', metaIssues) ?? {}) as WukongMetadata;
+  checkMetadata(meta, metaIssues);
+  const result = resolveSpec(meta, specInput);
+  const issues = [...metaIssues.issues, ...result.issues];
+  const out = paths ? withFieldPaths(issues, paths) : issues;
+  return metaIssues.hasErrors || !result.vm ? { issues: out } : { issues: out, vm: result.vm };
+}
+
+function resolveSpec(meta: WukongMetadata, specInput: unknown): ResolveResult {
   const issues = new IssueCollector();
-  const meta = (checkShape(metadataInput ?? {}, METADATA_SHAPE, paths.metadata, issues) ?? {}) as WukongMetadata;
-  const spec = (checkShape(specInput ?? {}, SPEC_SHAPE, paths.spec, issues) ?? {}) as WukongSpec;
-  checkMetadata(meta, paths, issues);
-  checkMachine(spec, paths, issues);
+  const spec = (checkShape(specInput ?? {}, SPEC_SHAPE, '', issues) ?? {}) as WukongSpec;
+  checkMachine(spec, issues);
   const vmName = meta.name ?? '';
   const namespace = meta.namespace ?? DEFAULT_NAMESPACE;
   const pod = spec.podNetwork;
   const podEnabled = pod?.enabled ?? true;
-  checkNames(spec, podEnabled ? pod?.name ?? DEFAULT_POD_NETWORK_NAME : undefined, paths, issues);
-  const placement = placeNics(spec, pod, paths, issues);
-  const ctx: VmContext = { vmName, namespace, issues, networksPath: at(paths.spec, 'networks') };
+  checkNames(spec, podEnabled ? pod?.name ?? DEFAULT_POD_NETWORK_NAME : undefined, issues);
+  const placement = placeNics(spec, pod, issues);
+  const ctx: VmContext = { vmName, namespace, issues, networksPath: 'networks' };
   const nics: ResolvedNic[] = [];
-  if (podEnabled) nics.push(resolvePodNic(pod, placement.get(at(paths.spec, 'podNetwork'))!, ctx, paths));
+  if (podEnabled) nics.push(resolvePodNic(pod, placement.get('podNetwork')!, ctx));
   for (const [n, i] of present(spec.networks)) nics.push(resolveNic(n, placement.get(`${ctx.networksPath}[${i}]`)!, ctx));
   checkDuplicateMacs(nics, issues);
   checkSubnets(nics, issues);
   const memory = canonicalQuantity(spec.memory ?? DEFAULT_MEMORY) ?? DEFAULT_MEMORY;
-  warnPortBudget(nics, memory, paths, issues);
+  warnPortBudget(nics, memory, issues);
   if (issues.hasErrors) return { issues: issues.issues };
   return {
     issues: issues.issues,

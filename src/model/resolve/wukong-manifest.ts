@@ -1,7 +1,7 @@
 /** Reading the operator's `Wukong` objects (`vm.novasphere.dev/v1alpha1`) from untyped input. */
-import { MANIFEST_PATHS, resolveVm } from './resolve';
+import { resolveVm } from './resolve';
 import { ResolvedVm } from './resolved';
-import { Issue, IssueCollector, show } from '../spec/issues';
+import { Issue, IssueCollector, MANIFEST_PATHS, show } from '../spec/issues';
 import { LastApplied } from '../spec/last-applied';
 import { WUKONG_API_VERSION, WUKONG_KIND } from '../spec/types';
 

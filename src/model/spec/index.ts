@@ -2,8 +2,8 @@
 export { DEFAULT_IMAGE, DEFAULT_NAMESPACE, DEFAULT_POD_NETWORK_NAME, IP_DELIVERIES, IP_MODES, LINK_STATES, NETWORK_TYPES, NIC_PRESENCES, RUN_STRATEGIES, WUKONG_API_VERSION, WUKONG_KIND } from './types';
 export type { IpConfig, IpDelivery, IpMode, LinkState, NetworkConfig, NetworkDataDelivery, NetworkType, NicPresence, OnMissingMultus, PodNetworkConfig, RouteConfig, RunStrategy, SubnetConfig, WukongManifest, WukongMetadata, WukongSpec } from './types';
 export type { Shape } from './shape';
-export { IssueCollector, WukongValidationError, formatIssue, show, throwIfErrors } from './issues';
-export type { Issue } from './issues';
+export { IssueCollector, MANIFEST_PATHS, WukongValidationError, formatIssue, show, throwIfErrors, withFieldPaths } from './issues';
+export type { FieldPaths, Issue } from './issues';
 export {
   APPLIED_ANNOTATION, LAST_APPLIED_ANNOTATION, RECORD_ANNOTATIONS, RECORD_SECRET_TYPE, STARTED_INTERFACES_ANNOTATION, STARTED_INTERFACES_KEY,
   decodeLastApplied, encodeLastApplied, isUserDataDigest, readAppliedRecord, recordChanges, recordDigest, userDataDigest,

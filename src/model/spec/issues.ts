@@ -1,9 +1,24 @@
 /** One finding about a spec: which field, and a message that shows the value and says how to fix it. */
 export interface Issue {
   readonly severity: 'error' | 'warning';
-  /** Field path, e.g. `networks[1].vlanId`. */
+  /** Field path, e.g. `networks[1].vlanId`: relative to the spec, or to the metadata when `scope` says so. */
   readonly path: string;
   readonly message: string;
+  /** Set on findings about the metadata (name, namespace, labels, annotations). */
+  readonly scope?: 'metadata';
+}
+
+/** Where a front end keeps the fields: construct props at the top (no prefix), a Wukong object under `metadata` and `spec`. */
+export interface FieldPaths {
+  readonly metadata: string;
+  readonly spec: string;
+}
+
+export const MANIFEST_PATHS: FieldPaths = { metadata: 'metadata', spec: 'spec' };
+
+/** The issues with the front end's prefixes: the one place a path gets its `spec.` or `metadata.`. */
+export function withFieldPaths(issues: Issue[], paths: FieldPaths): Issue[] {
+  return issues.map(({ scope, ...i }) => ({ ...i, path: fieldPath(scope === 'metadata' ? paths.metadata : paths.spec, i.path) }));
 }
 
 /** Joins a base path and a field: `fieldPath('networks[0]', 'mtu')`, `fieldPath('', 'mtu')`. */
@@ -34,14 +49,14 @@ export function show(value: unknown): string {
 export class IssueCollector {
   private readonly _issues: Issue[] = [];
 
-  public constructor(private readonly prefix = '') {}
+  public constructor(private readonly prefix = '', private readonly scope?: 'metadata') {}
 
   public error(path: string, message: string): void {
-    this._issues.push({ severity: 'error', path: this.join(path), message });
+    this._issues.push({ severity: 'error', path: this.join(path), message, ...(this.scope ? { scope: this.scope } : {}) });
   }
 
   public warn(path: string, message: string): void {
-    this._issues.push({ severity: 'warning', path: this.join(path), message });
+    this._issues.push({ severity: 'warning', path: this.join(path), message, ...(this.scope ? { scope: this.scope } : {}) });
   }
 
   public get issues(): Issue[] {

@@ -76,9 +76,9 @@ describe('resolveVm defaults', () => {
     expect(vm.nics.map(n => [n.name, n.path, n.index])).toEqual([['default', 'podNetwork', -1], ['eth1', 'networks[0]', 0], ['eth2', 'networks[1]', 1]]);
   });
 
-  it('prefixes every path with metadata. and spec. for a Wukong object', () => {
+  it('prefixes every issue path with metadata. and spec. for a Wukong object, and keeps NIC paths relative to the spec', () => {
     const { vm } = resolveVm({ name: 'vm1' }, withNets({ name: 'eth1' }), MANIFEST_PATHS);
-    expect(vm?.nics.map(n => n.path)).toEqual(['spec.podNetwork', 'spec.networks[0]']);
+    expect(vm?.nics.map(n => n.path)).toEqual(['podNetwork', 'networks[0]']);
     const { issues } = resolveVm({ name: 'Bad' }, { cpu: 0, networks: [{ name: 'eth1', vlanId: 0 }] }, MANIFEST_PATHS);
     // The derived NAD name 'Bad-eth1-nad' is not reported again: metadata.name already says what to fix.
     expect(errorsOf(issues).map(i => i.path)).toEqual(['metadata.name', 'spec.cpu', 'spec.networks[0].vlanId']);
@@ -332,7 +332,7 @@ describe('reporting', () => {
 
   it('accepts missing metadata and spec as empty objects', () => {
     const { issues } = resolveVm(undefined, undefined);
-    expect(issues).toEqual([{ severity: 'error', path: 'name', message: 'is required' }]);
+    expect(issues).toEqual([{ severity: 'error', path: 'name', message: 'is required', scope: 'metadata' }]);
   });
 });
 

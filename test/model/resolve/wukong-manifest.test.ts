@@ -12,13 +12,13 @@ const doc = (extra: Record<string, unknown> = {}) => ({
 });
 
 describe('readWukong', () => {
-  it('resolves a valid Wukong object with spec. paths', () => {
+  it('resolves a valid Wukong object, its NIC paths relative to the spec', () => {
     const { vm, issues } = readWukong(doc());
     expect(issues).toEqual([]);
     expect(vm?.name).toBe('web');
     expect(vm?.namespace).toBe('prod');
     expect(vm?.cpu).toBe(2);
-    expect(vm?.nics.map(n => n.path)).toEqual(['spec.podNetwork', 'spec.networks[0]']);
+    expect(vm?.nics.map(n => n.path)).toEqual(['podNetwork', 'networks[0]']);
     expect([WUKONG_API_VERSION, WUKONG_KIND]).toEqual(['vm.novasphere.dev/v1alpha1', 'Wukong']);
   });
 
@@ -112,7 +112,7 @@ describe('readWukong', () => {
     }));
     expect(vm).toBeUndefined();
     expect(errorsOf(issues).map(i => i.path)).toEqual([
-      'kind', 'spec.networks[0].mtuu', 'metadata.name', 'spec.cpu', 'spec.networks[0].vlanId',
+      'kind', 'metadata.name', 'spec.networks[0].mtuu', 'spec.cpu', 'spec.networks[0].vlanId',
     ]);
     expectIssue(issues, 'error', 'kind', /'Wukon' is not 'Wukong'/);
     expectIssue(issues, 'error', 'spec.networks[0].mtuu', /did you mean 'mtu'\?/);

@@ -146,7 +146,7 @@ describe('untyped (YAML) input to resolveVm', () => {
   });
 
   it('fails if the metadata name is missing', () => {
-    expect(resolve({ podNetwork: {} }, {}).issues).toContainEqual({ severity: 'error', path: 'name', message: 'is required' });
+    expect(resolve({ podNetwork: {} }, {}).issues).toContainEqual({ severity: 'error', path: 'name', message: 'is required', scope: 'metadata' });
   });
 
   it('ignores null fields like YAML `key:` with no value', () => {
