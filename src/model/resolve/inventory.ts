@@ -10,10 +10,16 @@ import { Issue, fieldPath, show } from '../spec/issues';
 interface Seen {
   readonly owner: string;
   readonly path: string;
+  /** Appended to `path` when a conflict names it: joined only then, as a fleet claims thousands without conflict. */
+  readonly field?: string;
+}
+
+function pathOf(s: Seen): string {
+  return s.field ? fieldPath(s.path, s.field) : s.path;
 }
 
 function where(s: Seen): string {
-  return `${s.owner} (${s.path})`;
+  return `${s.owner} (${pathOf(s)})`;
 }
 
 export class Inventory {
@@ -30,14 +36,14 @@ export class Inventory {
   public addVm(vm: ResolvedVm, owner: string): Issue[] {
     const issues: Issue[] = [];
     for (const nic of vm.nics) {
-      const conflict = this.claim(this.macs, nic.mac, { owner, path: `${nic.path}.macAddress` });
-      if (conflict) issues.push(error(`${nic.path}.macAddress`, `${show(nic.mac)} is already the MAC of ${where(conflict)}; MACs must be unique across the app`));
+      const conflict = this.claim(this.macs, nic.mac, { owner, path: nic.path, field: 'macAddress' });
+      if (conflict) issues.push(error(`${nic.path}.macAddress`, `${show(nic.mac)} is already the MAC of ${where(conflict)}; MACs must be unique across the app`, [pathOf(conflict)]));
       if (!nic.nad || nic.ip.mode !== 'static') continue;
       const network = `${nic.nad.namespace}/${nic.nad.name}`;
       for (const a of nic.ip.addresses) {
-        const ipConflict = this.claim(this.ips, `${network}|${a.ip.text}`, { owner, path: `${nic.path}.ipConfig` });
+        const ipConflict = this.claim(this.ips, `${network}|${a.ip.text}`, { owner, path: nic.path, field: 'ipConfig' });
         if (ipConflict) {
-          issues.push(error(`${nic.path}.ipConfig`, `${a.ip.text} is already used on network ${network} by ${where(ipConflict)}; give each VM its own address`));
+          issues.push(error(`${nic.path}.ipConfig`, `${a.ip.text} is already used on network ${network} by ${where(ipConflict)}; give each VM its own address`, [pathOf(ipConflict)]));
         }
       }
     }
@@ -47,7 +53,7 @@ export class Inventory {
   /** Records a NAD by namespace/name; a second owner is a conflict. */
   public addNad(namespace: string, name: string, owner: string, path: string): Issue[] {
     const conflict = this.claim(this.nads, `${namespace}/${name}`, { owner, path });
-    return conflict ? [error(path, `NAD '${namespace}/${name}' is also created by ${where(conflict)}; rename one of them`)] : [];
+    return conflict ? [error(path, `NAD '${namespace}/${name}' is also created by ${where(conflict)}; rename one of them`, [pathOf(conflict)])] : [];
   }
 
   /** Records a Kube-OVN Subnet (cluster-scoped): one owner per name, no overlap with another subnet of its VPC and VLAN. */
@@ -56,7 +62,7 @@ export class Inventory {
     const previous = this.subnetNames.get(subnet.name);
     if (previous) {
       if (previous.owner === owner && previous.spec === spec) return [];
-      return [error(fieldPath(path, 'name'), `Subnet '${subnet.name}' is also created by ${where(previous)}; Subnets are cluster-scoped, so give this one another name`)];
+      return [error(fieldPath(path, 'name'), `Subnet '${subnet.name}' is also created by ${where(previous)}; Subnets are cluster-scoped, so give this one another name`, [pathOf(previous)])];
     }
     this.subnetNames.set(subnet.name, { owner, path, spec });
     const key = `${subnet.spec.vpc ?? ''}|${subnet.spec.vlan ?? ''}`;
@@ -65,7 +71,7 @@ export class Inventory {
       if (other.key !== key) continue;
       const overlap = subnet.cidrs.find(c => other.cidrs.some(o => cidrsOverlap(c, o)));
       if (overlap) {
-        issues.push(error(fieldPath(path, 'cidrBlock'), `${overlap.network} overlaps Subnet '${other.name}' of ${where(other)} in the same VPC; Kube-OVN rejects overlapping subnets, pick a disjoint CIDR`));
+        issues.push(error(fieldPath(path, 'cidrBlock'), `${overlap.network} overlaps Subnet '${other.name}' of ${where(other)} in the same VPC; Kube-OVN rejects overlapping subnets, pick a disjoint CIDR`, [pathOf(other)]));
       }
     }
     this.subnets.push({ owner, path, name: subnet.name, key, cidrs: subnet.cidrs });
@@ -80,6 +86,7 @@ export class Inventory {
   }
 }
 
-function error(path: string, message: string): Issue {
-  return { severity: 'error', path, message };
+/** An error whose message names `cites`, the conflicting owner's field paths. */
+function error(path: string, message: string, cites: string[]): Issue {
+  return { severity: 'error', path, message, cites: cites.filter(Boolean) };
 }

@@ -107,7 +107,7 @@ function checkNames(spec: WukongSpec, podName: string | undefined, issues: Issue
   for (const [n, i] of present(spec.networks)) {
     const path = `networks[${i}].name`;
     const other = seen.get(n.name);
-    if (other) issues.error(path, `${show(n.name)} is already used by ${other}; NIC names must be unique within a VM`);
+    if (other) issues.error(path, `${show(n.name)} is already used by ${other}; NIC names must be unique within a VM`, [other]);
     else seen.set(n.name, path);
   }
 }
@@ -145,7 +145,7 @@ function checkDuplicateMacs(nics: ResolvedNic[], issues: IssueCollector): void {
     const other = seen.get(nic.mac);
     // Two NICs of one name derive one MAC; the duplicate name is already reported.
     if (other && nic.macSource === 'derived' && nics.some(n => n.path === other && n.name === nic.name)) continue;
-    if (other) issues.error(`${nic.path}.macAddress`, `${show(nic.mac)} is already used by ${other}; every NIC needs its own MAC`);
+    if (other) issues.error(`${nic.path}.macAddress`, `${show(nic.mac)} is already used by ${other}; every NIC needs its own MAC`, [other]);
     else seen.set(nic.mac, nic.path);
   }
 }

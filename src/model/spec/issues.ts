@@ -6,6 +6,8 @@ export interface Issue {
   readonly message: string;
   /** Set on findings about the metadata (name, namespace, labels, annotations). */
   readonly scope?: 'metadata';
+  /** Other field paths the message names, relative like `path`: `withFieldPaths` gives them the same prefix. */
+  readonly cites?: readonly string[];
 }
 
 /** Where a front end keeps the fields: construct props at the top (no prefix), a Wukong object under `metadata` and `spec`. */
@@ -18,7 +20,16 @@ export const MANIFEST_PATHS: FieldPaths = { metadata: 'metadata', spec: 'spec' }
 
 /** The issues with the front end's prefixes: the one place a path gets its `spec.` or `metadata.`. */
 export function withFieldPaths(issues: Issue[], paths: FieldPaths): Issue[] {
-  return issues.map(({ scope, ...i }) => ({ ...i, path: fieldPath(scope === 'metadata' ? paths.metadata : paths.spec, i.path) }));
+  return issues.map(({ scope, cites, ...i }) => {
+    const base = scope === 'metadata' ? paths.metadata : paths.spec;
+    return { ...i, path: fieldPath(base, i.path), message: base && cites?.length ? citing(i.message, cites, base) : i.message };
+  });
+}
+
+/** `message` with each cited path prefixed by `base`, in one pass so a path that begins another is prefixed once. */
+function citing(message: string, cites: readonly string[], base: string): string {
+  const pattern = [...cites].sort((a, b) => b.length - a.length).map(c => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
+  return message.replace(new RegExp(pattern, 'g'), cited => fieldPath(base, cited));
 }
 
 /** Joins a base path and a field: `fieldPath('networks[0]', 'mtu')`, `fieldPath('', 'mtu')`. */
@@ -51,12 +62,14 @@ export class IssueCollector {
 
   public constructor(private readonly prefix = '', private readonly scope?: 'metadata') {}
 
-  public error(path: string, message: string): void {
-    this._issues.push({ severity: 'error', path: this.join(path), message, ...(this.scope ? { scope: this.scope } : {}) });
+  /** Records an error at `path`; `cites` are the other field paths `message` names. */
+  public error(path: string, message: string, cites?: string[]): void {
+    this.add('error', path, message, cites);
   }
 
-  public warn(path: string, message: string): void {
-    this._issues.push({ severity: 'warning', path: this.join(path), message, ...(this.scope ? { scope: this.scope } : {}) });
+  /** Records a warning at `path`; `cites` are the other field paths `message` names. */
+  public warn(path: string, message: string, cites?: string[]): void {
+    this.add('warning', path, message, cites);
   }
 
   public get issues(): Issue[] {
@@ -73,6 +86,16 @@ export class IssueCollector {
 
   public get hasErrors(): boolean {
     return this._issues.some(i => i.severity === 'error');
+  }
+
+  private add(severity: Issue['severity'], path: string, message: string, cites?: string[]): void {
+    this._issues.push({
+      severity,
+      path: this.join(path),
+      message,
+      ...(this.scope ? { scope: this.scope } : {}),
+      ...(cites?.length ? { cites: cites.map(c => this.join(c)) } : {}),
+    });
   }
 
   private join(path: string): string {

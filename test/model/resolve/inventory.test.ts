@@ -17,6 +17,7 @@ describe('Inventory.addVm', () => {
       severity: 'error',
       path: 'networks[0].macAddress',
       message: '\'02:00:00:00:00:01\' is already the MAC of VM a (networks[0].macAddress); MACs must be unique across the app',
+      cites: ['networks[0].macAddress'],
     }]);
   });
 
@@ -41,6 +42,7 @@ describe('Inventory.addVm', () => {
       severity: 'error',
       path: 'networks[0].ipConfig',
       message: '10.0.0.5 is already used on network default/net1 by VM a (networks[0].ipConfig); give each VM its own address',
+      cites: ['networks[0].ipConfig'],
     }]);
   });
 
@@ -73,7 +75,7 @@ describe('Inventory.addNad', () => {
     const inv = new Inventory();
     expect(inv.addNad('prod', 'net1', 'VM a', 'networks[0]')).toEqual([]);
     expect(inv.addNad('prod', 'net1', 'MultiNic rack1', 'networks[2]')).toEqual([{
-      severity: 'error', path: 'networks[2]', message: 'NAD \'prod/net1\' is also created by VM a (networks[0]); rename one of them',
+      severity: 'error', path: 'networks[2]', message: 'NAD \'prod/net1\' is also created by VM a (networks[0]); rename one of them', cites: ['networks[0]'],
     }]);
   });
 
@@ -93,6 +95,7 @@ describe('Inventory.addSubnet', () => {
       severity: 'error',
       path: 'networks[1].subnet.name',
       message: 'Subnet \'data\' is also created by VM a (networks[0].subnet); Subnets are cluster-scoped, so give this one another name',
+      cites: ['networks[0].subnet'],
     }]);
   });
 
@@ -115,6 +118,7 @@ describe('Inventory.addSubnet', () => {
       severity: 'error',
       path: 'networks[0].subnet.cidrBlock',
       message: '10.20.5.0/24 overlaps Subnet \'a-nad\' of VM a (networks[0].subnet) in the same VPC; Kube-OVN rejects overlapping subnets, pick a disjoint CIDR',
+      cites: ['networks[0].subnet'],
     }]);
   });
 

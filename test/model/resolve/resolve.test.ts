@@ -83,6 +83,12 @@ describe('resolveVm defaults', () => {
     // The derived NAD name 'Bad-eth1-nad' is not reported again: metadata.name already says what to fix.
     expect(errorsOf(issues).map(i => i.path)).toEqual(['metadata.name', 'spec.cpu', 'spec.networks[0].vlanId']);
   });
+
+  it('prefixes the paths a message names with the same spec. as the issue path', () => {
+    const { issues } = resolveVm({ name: 'vm1' }, withNets({ name: 'eth1' }, { name: 'eth1' }), MANIFEST_PATHS);
+    expect(errorsOf(issues).map(i => `${i.path}: ${i.message}`)).toContainEqual(
+      'spec.networks[1].name: \'eth1\' is already used by spec.networks[0].name; NIC names must be unique within a VM');
+  });
 });
 
 describe('metadata rules', () => {

@@ -1,5 +1,5 @@
 import { IssueCollector, WukongValidationError, formatIssue, show, throwIfErrors } from '../../../src/model';
-import { fieldPath } from '../../../src/model/spec/issues';
+import { MANIFEST_PATHS, fieldPath, withFieldPaths } from '../../../src/model/spec/issues';
 
 describe('fieldPath', () => {
   it('joins paths with dots, and indexes without', () => {
@@ -7,6 +7,19 @@ describe('fieldPath', () => {
     expect(fieldPath('', 'mtu')).toBe('mtu');
     expect(fieldPath('spec', '')).toBe('spec');
     expect(fieldPath('spec.networks', '[2]')).toBe('spec.networks[2]');
+  });
+});
+
+describe('withFieldPaths', () => {
+  it('prefixes the path by scope, and each cited path once, longest first', () => {
+    const c = new IssueCollector();
+    c.error('networks[1]', 'like networks[0] and networks[0].name', ['networks[0]', 'networks[0].name']);
+    const m = new IssueCollector('', 'metadata');
+    m.warn('labels.a', 'plain');
+    expect(withFieldPaths([...c.issues, ...m.issues], MANIFEST_PATHS)).toEqual([
+      { severity: 'error', path: 'spec.networks[1]', message: 'like spec.networks[0] and spec.networks[0].name' },
+      { severity: 'warning', path: 'metadata.labels.a', message: 'plain' },
+    ]);
   });
 });
 
