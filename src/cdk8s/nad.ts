@@ -4,6 +4,9 @@ import { NetworkAttachmentDefinition } from '../../imports/k8s.cni.cncf.io';
 import { DEFAULT_NAMESPACE, IssueCollector, dns1123LabelProblem, formatNadRef, kubeOvnProvider, renderNad, show, throwIfErrors } from '../model';
 import { AppRegistry } from './app-registry';
 import { CniPlugin } from './cni-plugin';
+import { renderedAs } from './rendered-object';
+
+const RenderedNad = renderedAs(NetworkAttachmentDefinition);
 
 /** Plugins whose NAD only works with a device-plugin resource. */
 const NEEDS_RESOURCE = ['sriov', 'macvtap'];
@@ -37,45 +40,48 @@ export interface NadProps {
 /**
  * A Multus NetworkAttachmentDefinition (`k8s.cni.cncf.io/v1`) from typed CNI settings.
  *
- * The L1 object is the child `Resource` (`Node.of(nad).defaultChild`) for `addJsonPatch` escape hatches.
+ * The construct is the L1 object itself (one node in the construct tree per NAD, which a fleet of VMs pays for in
+ * synth time and memory): call `addJsonPatch` or `metadata.addLabel` on it directly. `apiObject` returns it, for code
+ * written against the earlier `Resource` child.
  *
  * @see https://github.com/k8snetworkplumbingwg/multus-cni/blob/master/docs/how-to-use.md
  */
-export class Nad extends Construct {
-  public readonly name: string;
+export class Nad extends RenderedNad {
   public readonly namespace: string;
   public readonly plugin: CniPlugin;
   public readonly resourceName?: string;
-  /** The generated NetworkAttachmentDefinition object. */
-  public readonly apiObject: NetworkAttachmentDefinition;
 
   public constructor(scope: Construct, id: string, props: NadProps) {
-    super(scope, id);
-    this.name = props.name ?? id;
-    this.namespace = props.namespace ?? Chart.of(this).namespace ?? DEFAULT_NAMESPACE;
-    this.plugin = props.plugin;
-    this.resourceName = props.resourceName;
+    const name = props.name ?? id;
+    const namespace = props.namespace ?? Chart.of(scope).namespace ?? DEFAULT_NAMESPACE;
     const issues = new IssueCollector();
-    for (const [field, value] of [['name', this.name], ['namespace', this.namespace]] as const) {
+    for (const [field, value] of [['name', name], ['namespace', namespace]] as const) {
       const problem = dns1123LabelProblem(value);
       if (problem) issues.error(field, `${show(value)} ${problem}`);
     }
     if (NEEDS_RESOURCE.includes(props.plugin.type) && !props.resourceName) {
       issues.error('resourceName', `is required for ${props.plugin.type} NADs: name the device-plugin resource Multus must allocate`);
     }
-    // A construct's path is built from its scopes on every read: read it once.
-    const path = this.node.path;
+    // Checked before the object joins the tree, so a rejected NAD leaves nothing behind.
+    const path = `${scope.node.path}/${id}`;
     throwIfErrors(`Nad '${path}'`, issues.issues);
-    throwIfErrors(`Nad '${path}'`, AppRegistry.of(this).inventory.addNad(this.namespace, this.name, path, 'name'));
-    // Rendered once: the metadata is needed now, and the spec at synth is the same rendering.
+    throwIfErrors(`Nad '${path}'`, AppRegistry.of(scope).inventory.addNad(namespace, name, path, 'name'));
     const manifest = renderNad({
-      name: this.name,
-      namespace: this.namespace,
-      config: this.plugin.configFor(this.name, this.namespace),
-      resourceName: this.resourceName,
+      name,
+      namespace,
+      config: props.plugin.configFor(name, namespace),
+      resourceName: props.resourceName,
       labels: props.labels,
     });
-    this.apiObject = new NetworkAttachmentDefinition(this, 'Resource', { metadata: manifest.metadata, spec: manifest.spec });
+    super(scope, id, { metadata: manifest.metadata, spec: manifest.spec });
+    this.namespace = namespace;
+    this.plugin = props.plugin;
+    this.resourceName = props.resourceName;
+  }
+
+  /** This NAD: it is its own L1 object. */
+  public get apiObject(): NetworkAttachmentDefinition {
+    return this;
   }
 
   /** The reference a VM network uses (`multus.networkName`): `name`, or `namespace/name` from another namespace. */

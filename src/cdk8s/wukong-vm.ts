@@ -11,8 +11,8 @@ import { AppRegistry } from './app-registry';
 import { CniPlugin } from './cni-plugin';
 import { FINISH_CONTEXT, GitOpsContext, PREVIOUS_CONTEXT } from './gitops-context';
 import { KubeOvnSubnet } from './kube-ovn-subnet';
-import { toKubeVirtSpec } from './kubevirt-spec';
 import { Nad } from './nad';
+import { renderedAs } from './rendered-object';
 import { IRouteTarget, Route, RouteProps } from './route';
 import { WukongNic } from './wukong-nic';
 
@@ -21,6 +21,9 @@ interface Resolution {
   readonly vm: ResolvedVm;
   readonly warnings: Issue[];
 }
+
+const RenderedVirtualMachine = renderedAs(VirtualMachine);
+const RenderedSecret = renderedAs(k8s.KubeSecret);
 
 /** Resolutions `_fromResolved` hands to the constructor, by the props object they were made for. */
 const GIVEN_RESOLUTIONS = new WeakMap<WukongVmProps, Resolution>();
@@ -128,12 +131,12 @@ export class WukongVm extends Construct implements IRouteTarget {
     }
     this.addTombstones();
     const first = this.render();
-    this.apiObject = new VirtualMachine(this, 'Resource', {
+    this.apiObject = new RenderedVirtualMachine(this, 'Resource', {
       metadata: first.virtualMachine.metadata,
-      spec: Lazy.any({ produce: () => toKubeVirtSpec(this.render().virtualMachine.spec) }),
+      spec: Lazy.any({ produce: () => this.render().virtualMachine.spec }),
     });
     if (first.secret) {
-      this.cloudInitSecret = new k8s.KubeSecret(this, 'CloudInit', {
+      this.cloudInitSecret = new RenderedSecret(this, 'CloudInit', {
         metadata: first.secret.metadata,
         type: first.secret.type,
         stringData: Lazy.any({ produce: () => this.render().secret!.stringData }),
