@@ -120,7 +120,9 @@ function sizeJson(s: FleetSize) {
     idleRssMiB: round(s.idleRssMiB, 1),
     wukong: sideJson(s.wukong),
     raw: sideJson(s.raw),
+    modelMs: round(s.modelMs, 1),
     timeRatio: round(s.timeRatio),
+    floorRatio: round(s.floorRatio),
     cpuRatio: round(s.cpuRatio),
     memoryRatio: round(s.memoryRatio),
     grossMemoryRatio: round(s.grossMemoryRatio),
@@ -145,7 +147,8 @@ export function reportJson(r: BenchReport): object {
     build: { tscSeconds: round(r.build.tscSeconds, 1), tscExitCode: r.build.tscExitCode },
     fleetSynth: r.fleet && {
       method: 'fresh child per measurement (compiled lib/, no ts-node); timer from new App() to app.synthYaml() returning; '
-        + 'peak = maxRSS of the child; memoryRatio on (peak − idle child peak), grossMemoryRatio on peak; medians over repeats',
+        + 'peak = maxRSS of the child; memoryRatio on (peak − idle child peak), grossMemoryRatio on peak; medians over repeats; '
+        + 'modelMs = resolveVm + renderResolvedVm of the fleet without cdk8s; floorRatio = (raw wall + modelMs) / raw wall',
       sizes: r.fleet.sizes.map(sizeJson),
       perVmGrowth: {
         from: r.fleet.perVmGrowth.from,
@@ -304,10 +307,12 @@ export function formatReport(r: BenchReport): string {
         mib(s.wukong.peakRssMiB), mib(s.wukong.addedRssMiB), times(s.timeRatio), times(s.cpuRatio), times(s.memoryRatio), times(s.grossMemoryRatio)],
       [`${s.objects} objects`, 'raw ApiObject', ms(s.raw.wallMs), ms(s.raw.buildMs), ms(s.raw.synthMs), ms(s.raw.perVmMs), ms(s.raw.cpuMs),
         mib(s.raw.peakRssMiB), mib(s.raw.addedRssMiB), '', '', '', ''],
+      ['', 'model alone', ms(s.modelMs), '', '', '', '', '', '', `floor ${times(s.floorRatio)}`, '', '', ''],
       [`${s.repeats}× each`, `idle child: ${mib(s.idleRssMiB)}`, '', '', '', '', '', '', '', '', '', '', s.identicalOutput ? 'same YAML' : 'YAML DIFFERS'],
     ]);
-    out.push(...table('1. Fleet synth (medians; each run a fresh child; ratios Wukong / raw; target on wall time and on peak − idle)',
-      ['fleet', 'side', 'wall', 'build', 'synthYaml', 'per VM', 'CPU', 'peak RSS', 'peak − idle', 'time ratio', 'CPU ratio', 'mem ratio', 'gross mem'], rows));
+    out.push(...table('1. Fleet synth (medians; each run a fresh child; ratios Wukong / raw; target on wall time and on peak − idle; '
+      + 'floor = (raw + model alone) / raw, the least Wukong can take, as raw is handed what the model computes)',
+    ['fleet', 'side', 'wall', 'build', 'synthYaml', 'per VM', 'CPU', 'peak RSS', 'peak − idle', 'time ratio', 'CPU ratio', 'mem ratio', 'gross mem'], rows));
     const g = r.fleet.perVmGrowth;
     out.push(`per-VM time growth N=${g.from} → N=${g.to}: Wukong ${times(g.wukong)}, raw ${times(g.raw)} `
       + `(on CPU time: Wukong ${times(g.wukongCpu)}, raw ${times(g.rawCpu)})`);
