@@ -23,6 +23,13 @@ export interface Desired {
 type Log = (line: string) => void;
 const base64 = (v: string) => Buffer.from(v).toString('base64');
 
+/** What a user can do when the object Wukong would create exists and belongs to someone else, by kind. */
+const FOREIGN_FIX: Record<string, string> = {
+  NetworkAttachmentDefinition: 'delete it, or use it as it is with the NIC\'s nadName',
+  Subnet: 'delete it, or give the NIC\'s subnet another name (subnet.name)',
+  Secret: 'delete it, or give the VM another name',
+};
+
 /** Creates `obj`, or patches the existing one (guarded by its resourceVersion) when it is ours. */
 export async function createOrUpdate(client: ClusterClient, obj: any, existing: any, ops: JsonPatchOp[]): Promise<any> {
   const ref = refOf(obj);
@@ -41,7 +48,7 @@ export async function createOrUpdate(client: ClusterClient, obj: any, existing: 
   for (const [k, v] of Object.entries(obj.metadata.labels ?? {})) {
     if (labels[k] !== v) {
       throw new Error(`${objectRef(obj)} already exists and is not managed by Wukong for this VM (label ${k} is ${JSON.stringify(labels[k])}); `
-        + 'rename it, delete it, or reuse it with nadName');
+        + (FOREIGN_FIX[obj.kind] ?? 'rename it or delete it'));
     }
   }
   return client.patch(ref, [{ op: 'test', path: '/metadata/resourceVersion', value: current.metadata.resourceVersion }, ...ops]);

@@ -165,6 +165,17 @@ describe('applyVm', () => {
     expect(recordOf(c).applied?.spec.networks).toHaveLength(2);
   });
 
+  it('fails if an object it would create belongs to someone else, saying what to do for that kind, and changes nothing', async () => {
+    const c = new MemoryCluster();
+    c.put({ apiVersion: 'k8s.cni.cncf.io/v1', kind: 'NetworkAttachmentDefinition', metadata: { name: 'web-data-nad', namespace: NS, labels: { team: 'net' } }, spec: { config: '{}' } });
+    c.put({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db-cloudinit', namespace: NS }, data: {} });
+    await expect(applyVm(c, manifest([DATA]), FAST)).rejects.toThrow(
+      /NetworkAttachmentDefinition lab\/web-data-nad already exists and is not managed by Wukong .*; delete it, or use it as it is with the NIC's nadName/);
+    await expect(applyVm(c, manifest([], 'db'), FAST)).rejects.toThrow(/Secret lab\/db-cloudinit already exists .*; delete it, or give the VM another name/);
+    expect(c.peek('NetworkAttachmentDefinition', 'web-data-nad', NS)?.spec).toEqual({ config: '{}' });
+    expect(c.peek('VirtualMachine', 'web', NS)).toBeUndefined();
+  });
+
   it('sends no write at all when nothing changed', async () => {
     const c = new MemoryCluster();
     await running(c, [DATA]);
