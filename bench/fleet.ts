@@ -57,6 +57,8 @@ export interface FleetSize {
   readonly raw: FleetSide;
   /** Wukong's model alone (resolve and render, no cdk8s), median wall time. */
   readonly modelMs: number;
+  /** The model alone, median peak RSS above the idle child's. */
+  readonly modelAddedRssMiB: number;
   /** Wukong / raw, wall time. */
   readonly timeRatio: number;
   /**
@@ -118,6 +120,7 @@ export async function benchFleetSize(vms: number, repeats: number, log: (line: s
     const w = side(wukong, idleRss, vms);
     const b = side(raw, idleRss, vms);
     const modelMs = median(model.map(r => r.wallMs));
+    const modelAddedRssMiB = median(model.map(r => r.maxRssMiB - idleRss));
     return {
       vms,
       nicsPerVm: 4,
@@ -130,6 +133,7 @@ export async function benchFleetSize(vms: number, repeats: number, log: (line: s
       wukong: w,
       raw: b,
       modelMs,
+      modelAddedRssMiB,
       timeRatio: ratio(w.wallMs, b.wallMs),
       floorRatio: ratio(b.wallMs + modelMs, b.wallMs),
       cpuRatio: ratio(w.cpuMs, b.cpuMs),

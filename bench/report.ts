@@ -121,6 +121,7 @@ function sizeJson(s: FleetSize) {
     wukong: sideJson(s.wukong),
     raw: sideJson(s.raw),
     modelMs: round(s.modelMs, 1),
+    modelAddedRssMiB: round(s.modelAddedRssMiB, 1),
     timeRatio: round(s.timeRatio),
     floorRatio: round(s.floorRatio),
     cpuRatio: round(s.cpuRatio),
@@ -307,7 +308,7 @@ export function formatReport(r: BenchReport): string {
         mib(s.wukong.peakRssMiB), mib(s.wukong.addedRssMiB), times(s.timeRatio), times(s.cpuRatio), times(s.memoryRatio), times(s.grossMemoryRatio)],
       [`${s.objects} objects`, 'raw ApiObject', ms(s.raw.wallMs), ms(s.raw.buildMs), ms(s.raw.synthMs), ms(s.raw.perVmMs), ms(s.raw.cpuMs),
         mib(s.raw.peakRssMiB), mib(s.raw.addedRssMiB), '', '', '', ''],
-      ['', 'model alone', ms(s.modelMs), '', '', '', '', '', '', `floor ${times(s.floorRatio)}`, '', '', ''],
+      ['', 'model alone', ms(s.modelMs), '', '', '', '', '', mib(s.modelAddedRssMiB), `floor ${times(s.floorRatio)}`, '', '', ''],
       [`${s.repeats}× each`, `idle child: ${mib(s.idleRssMiB)}`, '', '', '', '', '', '', '', '', '', '', s.identicalOutput ? 'same YAML' : 'YAML DIFFERS'],
     ]);
     out.push(...table('1. Fleet synth (medians; each run a fresh child; ratios Wukong / raw; target on wall time and on peak − idle; '
