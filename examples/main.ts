@@ -5,6 +5,7 @@ import { basename, join } from 'path';
 import { App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { kubeOvnHotplug } from './kube-ovn-hotplug';
+import { productionVm } from './production-vm';
 import { seedBasic } from './seed-basic';
 import { seedMultiNic } from './seed-multi-nic';
 import { seedMultiVlan } from './seed-multi-vlan';
@@ -21,6 +22,7 @@ export const TS_EXAMPLES: Record<string, (scope: Construct) => Chart> = {
   'seed-multi-vlan': seedMultiVlan,
   'kube-ovn-hotplug': kubeOvnHotplug,
   'shared-fabric': sharedFabric,
+  'production-vm': productionVm,
 };
 
 export const WUKONG_DIR = join(__dirname, 'wukong');

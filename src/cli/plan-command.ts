@@ -140,7 +140,8 @@ export async function planCommand(args: ParsedArgs, io: Io): Promise<number> {
   const version = versionFlag(args);
   const plans: Array<{ vm: string; plan: Plan }> = [];
   const facts = live ? new ClusterFacts(clusterFrom(args)) : undefined;
-  const clusterVersion = facts && !version ? (await facts.kubevirt())?.version : undefined;
+  const kubevirt = facts && !version ? await facts.kubevirt() : undefined;
+  const clusterVersion = version ? undefined : kubevirt?.version;
   for (const w of desired.wukongs) {
     const key = vmKey(w.vm);
     let plan: Plan;
@@ -148,6 +149,7 @@ export async function planCommand(args: ParsedArgs, io: Io): Promise<number> {
       ({ plan } = await planLive(facts.client, w.vm, {
         kubevirtVersion: version ?? clusterVersion,
         kubevirtVersionSource: version ? 'given' : 'cluster',
+        vmRolloutStrategy: kubevirt?.rolloutStrategy,
         multusInstalled: await facts.multus(w.vm.namespace),
         allowRestart: args.flags['allow-restart'] === true,
       }));

@@ -89,6 +89,7 @@ export async function applyVm(client: ClusterClient, input: LastApplied | Resolv
     ({ plan, live, applied } = await planLive(client, desired, {
       kubevirtVersion: version,
       kubevirtVersionSource: source,
+      vmRolloutStrategy: kubevirt?.rolloutStrategy,
       multusInstalled: multus,
       allowRestart: opts.allowRestart,
       manageOwnedObjects: manage,

@@ -10,6 +10,8 @@ import { MissingPermissionsError } from './errors';
 /** The deployed KubeVirt CR. */
 export interface KubeVirtInfo {
   readonly version?: KubeVirtVersion;
+  /** `spec.configuration.vmRolloutStrategy` when the CR sets it; unset means KubeVirt's default for its version. */
+  readonly rolloutStrategy?: 'LiveUpdate' | 'Stage';
   /**
    * KubeVirt migrates a VMI that needs it by itself: virt-controller's workload updater does so only when
    * `spec.workloadUpdateStrategy.workloadUpdateMethods` has `LiveMigrate`
@@ -27,6 +29,7 @@ export async function readKubeVirt(client: ClusterClient): Promise<KubeVirtInfo 
     return {
       version: parseKubeVirtVersion(String(kv.status?.observedKubeVirtVersion ?? '')),
       autoMigrate: (kv.spec?.workloadUpdateStrategy?.workloadUpdateMethods ?? []).includes('LiveMigrate'),
+      rolloutStrategy: ['LiveUpdate', 'Stage'].includes(kv.spec?.configuration?.vmRolloutStrategy) ? kv.spec.configuration.vmRolloutStrategy : undefined,
     };
   } catch (e) {
     if (e instanceof MissingPermissionsError) throw new MissingPermissionsError(e.missing, e.refusal, 'or pass the version (--kubevirt-version, kubevirtVersion)');

@@ -127,6 +127,7 @@ export interface ScenarioOptions extends LiveOptions {
   readonly multusInstalled?: boolean;
   /** Leave out the last applied spec. */
   readonly noApplied?: boolean;
+  readonly vmRolloutStrategy?: 'LiveUpdate' | 'Stage';
 }
 
 /** Plan input: `before` was applied and is live, `after` is desired. */
@@ -140,6 +141,7 @@ export function scenario(before: unknown, after: unknown, opts: ScenarioOptions 
     allowRestart: opts.allowRestart,
     manageOwnedObjects: opts.manageOwnedObjects,
     multusInstalled: opts.multusInstalled,
+    vmRolloutStrategy: opts.vmRolloutStrategy,
   };
 }
 

@@ -30,6 +30,14 @@ export function linuxIfnameProblem(name: string): string | undefined {
 const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
+/** Why `name` is not a DNS-1123 subdomain (the name of most Kubernetes objects: PVCs, StorageClasses), or undefined. */
+export function dns1123SubdomainProblem(name: string): string | undefined {
+  if (name.length === 0) return 'must not be empty';
+  if (name.length > 253) return `is ${name.length} characters long; the limit is 253`;
+  if (!DNS1123_SUBDOMAIN.test(name)) return 'is not a DNS-1123 subdomain; use lower-case letters, digits, \'-\' and \'.\'';
+  return undefined;
+}
+
 /** Why `key` is not a Kubernetes label/annotation key (`[prefix/]name`), or undefined. */
 export function metadataKeyProblem(key: string): string | undefined {
   const slash = key.lastIndexOf('/');

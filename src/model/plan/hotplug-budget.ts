@@ -43,10 +43,16 @@ export function hotplugPortBudget(input: PortBudgetInput): number {
 
 /** Parses a Kubernetes memory quantity to bytes; undefined when it is not one. */
 export function quantityToBytes(q: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/.exec(q);
+  return /m$/.test(q) ? undefined : quantityValue(q);
+}
+
+/** The value of any Kubernetes quantity (`2`, `500m`, `1.5Gi`), undefined when it is not one. */
+export function quantityValue(q: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)?$/.exec(q);
   if (!m) return undefined;
   const units: Record<string, number> = {
     '': 1,
+    'm': 1e-3,
     'k': 1e3,
     'M': 1e6,
     'G': 1e9,

@@ -47,6 +47,8 @@ export interface LiveVmi {
   readonly phase?: string;
   readonly running: boolean;
   readonly specInterfaces: Array<{ name: string; state?: string }>;
+  /** `spec.domain.memory.guest`: with an instance type, the only place the guest's memory is written. */
+  readonly guestMemory?: string;
   readonly interfaces: LiveVmiInterface[];
   readonly conditions: Array<{ type: string; status: string; message?: string }>;
 }
@@ -111,6 +113,7 @@ export function parseLiveVmi(raw: unknown): LiveVmi | undefined {
     phase,
     running: phase === 'Running' || phase === 'Scheduled' || phase === 'Scheduling' || phase === 'Pending',
     specInterfaces: list(obj(obj(obj(vmi.spec).domain).devices).interfaces).map(i => ({ name: String(obj(i).name), state: obj(i).state })),
+    guestMemory: typeof obj(obj(obj(vmi.spec).domain).memory).guest === 'string' ? obj(obj(obj(vmi.spec).domain).memory).guest : undefined,
     interfaces: list(status.interfaces).map(i => {
       const o = obj(i);
       return {

@@ -41,6 +41,8 @@ export interface PlanEntry {
   readonly warnings: string[];
   /** For a NIC that stays or arrives: how the guest gets its address, and when. */
   readonly addressing?: NicAddressing;
+  /** For a VirtualMachine entry: the machine fields it writes (`memory`, `disk/data`; see machine-diff.ts). */
+  readonly fields?: readonly string[];
 }
 
 export interface Plan {

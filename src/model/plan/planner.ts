@@ -6,12 +6,14 @@
 import { OTHER_PCI_DEVICES, hotplugPortBudget, quantityToBytes } from './hotplug-budget';
 import { KubeVirtVersion, NEWEST_DOCUMENTED_KUBEVIRT, atLeast, formatKubeVirtVersion } from './kubevirt-version';
 import { LiveNic, LiveVm, LiveVmi, hasCondition, parseLiveVm, parseLiveVmi, startedInterfaces } from './live';
+import { changeKey, describeChange, liveReason, machineChanges } from './machine-diff';
 import { Plan, PlanAction, PlanEntry, PlanSubject } from './plan-types';
 import { NicAddressing, nicAddressing, notLiveWarning } from '../net/addressing';
 import { RESOURCE_NAME_ANNOTATION } from '../net/cni-config';
 import { NadManifest, SecretManifest, SubnetManifest, secretAsManifest } from '../render/manifests';
 import { RenderedVm, renderResolvedVm } from '../render/render';
 import { kvInterface, kvNetwork, vmMetadata } from '../render/vm-spec';
+import { CONTAINER_DISK } from '../resolve/resolve-machine';
 import { ResolvedNic, ResolvedVm } from '../resolve/resolved';
 import { RECORD_ANNOTATIONS, sameUserData } from '../spec/last-applied';
 import { stableStringify } from '../spec/stable-json';
@@ -44,6 +46,12 @@ export interface PlanInput {
   readonly multusInstalled?: boolean;
   /** Apply restart-required changes to the template (never restarts the VM). @default false */
   readonly allowRestart?: boolean;
+  /**
+   * The KubeVirt CR's `spec.configuration.vmRolloutStrategy`: under `LiveUpdate` memory and scheduling changes reach a
+   * running VM (see machine-diff.ts, liveReason).
+   * @default 'LiveUpdate' from KubeVirt 1.5 (its default since, pkg/virt-config/virt-config.go), 'Stage' before
+   */
+  readonly vmRolloutStrategy?: 'LiveUpdate' | 'Stage';
   /** Plan NADs, Subnets and the Secret too (the CLI); the Pulumi component manages them as resources. @default true */
   readonly manageOwnedObjects?: boolean;
   /** `desired` as already rendered (synthesized manifests): compared as it is instead of rendering `desired` again. */
@@ -66,9 +74,11 @@ interface Ctx {
   readonly warnings: string[];
 }
 
-function entry(ctx: Ctx, subject: PlanSubject, name: string, action: PlanAction, reason: string, warnings: string[] = []): PlanEntry {
+function entry(
+  ctx: Ctx, subject: PlanSubject, name: string, action: PlanAction, reason: string, warnings: string[] = [], fields?: string[],
+): PlanEntry {
   const applies = action === 'rejected' || action === 'skipped' ? false : action === 'restart-required' ? !!ctx.input.allowRestart : true;
-  const e = { subject, name, action, reason, applies, warnings };
+  const e = { subject, name, action, reason, applies, warnings, ...(fields?.length ? { fields } : {}) };
   ctx.entries.push(e);
   return e;
 }
@@ -122,7 +132,8 @@ function vmiInterfaces(ctx: Ctx): { now: number; atStart: number } {
 /** Free PCIe ports for hot-plugged NICs: reserved when the VMI started, minus those hot-plugging used since (§7). */
 function freePorts(ctx: Ctx): number {
   const { now, atStart } = vmiInterfaces(ctx);
-  const memory = quantityToBytes(ctx.input.desired.memory) ?? 0;
+  // An instance type's memory is only in the VMI; not knowing it, counting none leaves the fewest ports, the safe side.
+  const memory = quantityToBytes(ctx.input.desired.memory ?? ctx.vmi?.guestMemory ?? '0') ?? 0;
   const reserved = hotplugPortBudget({ version: ctx.version, interfaces: atStart, otherDevices: OTHER_PCI_DEVICES, guestMemoryBytes: memory });
   return Math.max(0, reserved - (now - atStart));
 }
@@ -326,16 +337,15 @@ function same(a: Record<string, string> | undefined, b: Record<string, string> |
 function planVmFields(ctx: Ctx): void {
   const cur = ctx.current!.vm.raw;
   const want = ctx.desired.virtualMachine;
-  const domain = cur?.spec?.template?.spec?.domain ?? {};
-  const restart: string[] = [];
-  if (domain.cpu?.cores !== want.spec.template.spec.domain.cpu.cores) restart.push(`cpu ${domain.cpu?.cores} → ${want.spec.template.spec.domain.cpu.cores}`);
-  if (domain.memory?.guest !== want.spec.template.spec.domain.memory.guest) restart.push(`memory ${domain.memory?.guest} → ${want.spec.template.spec.domain.memory.guest}`);
+  const appliedVm = ctx.input.applied ? renderResolvedVm(ctx.input.applied).virtualMachine : undefined;
+  const changes = machineChanges(cur, want, appliedVm);
+  const liveUpdate = ctx.running && (ctx.input.vmRolloutStrategy ?? (atLeast(ctx.version, 1, 5) ? 'LiveUpdate' : 'Stage')) === 'LiveUpdate';
+  const liveChanges = liveUpdate ? changes.filter(c => liveReason(c)) : [];
+  const restartChanges = changes.filter(c => !liveChanges.includes(c));
+  const restart = restartChanges.map(describeChange);
   const volumes = (cur?.spec?.template?.spec?.volumes ?? []) as Array<Record<string, any>>;
-  const image = volumes.find(v => v.containerDisk)?.containerDisk?.image;
-  const wantImage = want.spec.template.spec.volumes[0].containerDisk!.image;
-  if (image !== wantImage) restart.push(`image ${image} → ${wantImage}`);
   const noCloud = volumes.find(v => v.cloudInitNoCloud)?.cloudInitNoCloud ?? {};
-  const wantNoCloud = want.spec.template.spec.volumes[1].cloudInitNoCloud!;
+  const wantNoCloud = want.spec.template.spec.volumes.find(v => v.cloudInitNoCloud)!.cloudInitNoCloud!;
   // Inline data changes with every network change and goes with the Secret-less delivery; only the source kind counts.
   if ('networkDataSecretRef' in wantNoCloud ? stableStringify(noCloud) !== stableStringify(wantNoCloud) : noCloud.networkData === undefined) {
     restart.push('cloud-init source (networkDataDelivery)');
@@ -344,12 +354,17 @@ function planVmFields(ctx: Ctx): void {
     && (noCloud.networkData !== wantNoCloud.networkData || noCloud.userData !== wantNoCloud.userData)) {
     restart.push('inline cloud-init data (it lives in the VM template; networkDataDelivery: secret changes it without a restart)');
   }
+  const fields = restartChanges.map(changeKey);
+  // With disks and no image the first disk boots: said out loud, as a VM that relied on the default image loses it.
+  const dropped = restartChanges.find(c => changeKey(c) === `volume/${CONTAINER_DISK}` && c.value === undefined);
+  const image = (dropped?.from as { containerDisk?: { image?: string } } | undefined)?.containerDisk?.image;
+  const warnings = image ? [`the container disk (${image}) leaves the VM: with disks and no image, the first disk boots; set image to keep it`] : [];
   if (restart.length && !ctx.running) {
-    entry(ctx, 'VirtualMachine', ctx.input.desired.name, 'vm-update', `${restart.join(', ')}: the VM is not running, so this applies when it starts`);
+    entry(ctx, 'VirtualMachine', ctx.input.desired.name, 'vm-update', `${restart.join(', ')}: the VM is not running, so this applies when it starts`, warnings, fields);
   } else if (restart.length) {
-    entry(ctx, 'VirtualMachine', ctx.input.desired.name, 'restart-required', `${restart.join(', ')}: not live-updatable here, applied at a restart (§6)`);
+    entry(ctx, 'VirtualMachine', ctx.input.desired.name, 'restart-required', `${restart.join(', ')}: not live-updatable here, applied at a restart (§6)`, warnings, fields);
   }
-  const live: string[] = [];
+  const live: string[] = liveChanges.map(c => `${describeChange(c)} (${liveReason(c)})`);
   if (cur?.spec?.runStrategy !== want.spec.runStrategy) live.push(`runStrategy ${cur?.spec?.runStrategy} → ${want.spec.runStrategy} (KubeVirt starts or stops the VM accordingly)`);
   // Only keys Wukong writes (wanted now, or written last time) count: other tools' labels and annotations are theirs.
   const applied = ctx.input.applied ? vmMetadata(ctx.input.applied) : undefined;
@@ -360,7 +375,7 @@ function planVmFields(ctx: Ctx): void {
   };
   if (!managed(ctx.current!.vm.labels, want.metadata.labels, applied?.labels)) live.push('labels (the pod gets template labels at its next start)');
   if (!managed(ctx.current!.vm.annotations, want.metadata.annotations, applied?.annotations)) live.push('annotations');
-  if (live.length) entry(ctx, 'VirtualMachine', ctx.input.desired.name, 'vm-update', live.join('; '));
+  if (live.length) entry(ctx, 'VirtualMachine', ctx.input.desired.name, 'vm-update', live.join('; '), [], liveChanges.map(changeKey));
 }
 
 function planOwnedObjects(ctx: Ctx, phase: 'before' | 'after'): void {

@@ -14,7 +14,9 @@ import { RenderedVm } from '../render/render';
 import {
   KvInterface, KvNetwork, KvVirtualMachine, MANAGED_BY, MANAGED_BY_LABEL, MULTINIC_LABEL, VM_NAME_LABEL, VM_NAMESPACE_LABEL,
 } from '../render/vm-spec';
+import { ResolvedDisk, ResolvedMachine } from '../resolve/resolve-machine';
 import { Binding, ResolvedIp, ResolvedNad, ResolvedNic, ResolvedRoute, ResolvedSubnet, ResolvedVm } from '../resolve/resolved';
+import { AccessMode, DiskBus, VolumeMode } from '../spec/machine';
 import { DEFAULT_NAMESPACE, NetworkType } from '../spec/types';
 
 type Json = Record<string, any>;
@@ -93,6 +95,46 @@ function ipOf(eth: Json | undefined, nad: ResolvedNad | undefined, kubeOvn: { ip
   return { ip, routes: resolvedRoutes, primary, metric: overrides?.['route-metric'] ?? fallback?.metric };
 }
 
+/** The container disk's image and the machine of a synthesized VirtualMachine, the inverse of vm-spec.ts. */
+function machineFrom(vm: KvVirtualMachine): { image?: string; machine: ResolvedMachine } {
+  const { spec } = vm;
+  const tspec = spec.template.spec;
+  const image = tspec.volumes.find(v => v.containerDisk)?.containerDisk?.image;
+  const disks = tspec.domain.devices.disks.flatMap((d): ResolvedDisk[] => {
+    const volume = tspec.volumes.find(v => v.name === d.name);
+    const base = { name: d.name, bus: d.disk.bus as DiskBus, ...(d.bootOrder !== undefined ? { bootOrder: d.bootOrder } : {}) };
+    if (volume?.persistentVolumeClaim) return [{ ...base, persistentVolumeClaim: volume.persistentVolumeClaim }];
+    const template = volume?.dataVolume && spec.dataVolumeTemplates?.find(t => t.metadata.name === volume.dataVolume!.name);
+    if (!template) return [];
+    const { storage } = template.spec;
+    return [{
+      ...base,
+      dataVolume: {
+        name: template.metadata.name,
+        config: {
+          source: template.spec.source,
+          size: storage.resources.requests.storage,
+          ...(storage.storageClassName !== undefined ? { storageClassName: storage.storageClassName } : {}),
+          ...(storage.accessModes ? { accessModes: storage.accessModes as AccessMode[] } : {}),
+          ...(storage.volumeMode !== undefined ? { volumeMode: storage.volumeMode as VolumeMode } : {}),
+        },
+      },
+    }];
+  });
+  const optional = {
+    instancetype: spec.instancetype as ResolvedMachine['instancetype'],
+    preference: spec.preference as ResolvedMachine['preference'],
+    resources: tspec.domain.resources,
+    nodeSelector: tspec.nodeSelector,
+    affinity: tspec.affinity,
+    tolerations: tspec.tolerations,
+    evictionStrategy: tspec.evictionStrategy,
+    terminationGracePeriodSeconds: tspec.terminationGracePeriodSeconds,
+  };
+  const machine = Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined));
+  return { ...(image !== undefined ? { image } : {}), machine: { disks, ...machine } };
+}
+
 /** Rebuilds the VM of one synthesized VirtualMachine from it and the objects beside it. */
 function resolvedFrom(vm: KvVirtualMachine, nads: NadManifest[], subnets: SubnetManifest[], secret: SecretManifest | undefined): ResolvedVm {
   const tspec = vm.spec.template.spec;
@@ -138,9 +180,9 @@ function resolvedFrom(vm: KvVirtualMachine, nads: NadManifest[], subnets: Subnet
     namespace,
     labels,
     annotations: { ...vm.metadata.annotations },
-    cpu: tspec.domain.cpu.cores,
-    memory: tspec.domain.memory.guest,
-    image: tspec.volumes.find(v => v.containerDisk)?.containerDisk?.image ?? '',
+    ...(tspec.domain.cpu ? { cpu: tspec.domain.cpu.cores } : {}),
+    ...(tspec.domain.memory ? { memory: tspec.domain.memory.guest } : {}),
+    ...machineFrom(vm),
     runStrategy: vm.spec.runStrategy as ResolvedVm['runStrategy'],
     userData: secret?.stringData.userdata ?? noCloud.userData ?? '',
     networkDataDelivery: noCloud.networkDataSecretRef ? 'secret' : 'inline',

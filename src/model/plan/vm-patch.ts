@@ -4,9 +4,11 @@
  * that entry's name), never a whole list: fields and interfaces written by others survive.
  */
 import { LiveVm } from './live';
+import { changeKey, machineChanges, machineOps, pointerKey } from './machine-diff';
 import { Plan } from './plan-types';
 import { RenderedVm } from '../render/render';
 import { KvInterface, KvNetwork } from '../render/vm-spec';
+import { CLOUD_INIT_DISK } from '../resolve/resolve-machine';
 import { APPLIED_ANNOTATION, LAST_APPLIED_ANNOTATION, RECORD_ANNOTATIONS, STARTED_INTERFACES_ANNOTATION } from '../spec/last-applied';
 
 export interface JsonPatchOp {
@@ -18,10 +20,6 @@ export interface JsonPatchOp {
 const IFACES = '/spec/template/spec/domain/devices/interfaces';
 const NETS = '/spec/template/spec/networks';
 
-/** Escapes a key for a JSON pointer (RFC 6901). */
-export function pointerKey(key: string): string {
-  return key.replace(/~/g, '~0').replace(/\//g, '~1');
-}
 
 /** Ops that make the map at `path` hold `want` for `keys`, leaving every other key as it is. */
 function mapOps(path: string, have: Record<string, string>, exists: boolean, want: Record<string, string>, keys: Iterable<string>): JsonPatchOp[] {
@@ -125,16 +123,18 @@ function vmFieldOps(input: PatchInput): JsonPatchOp[] {
     ops.push(...mapOps('/metadata/annotations', live.annotations, live.raw.metadata?.annotations !== undefined, annotations,
       managedKeys(annotations, lastApplied?.virtualMachine.metadata.annotations).filter(k => !RECORD_ANNOTATIONS.includes(k))));
   }
+  // The machine fields the applying entries name: live ones (vm-update), and restart ones when allowed or the VM is stopped.
+  const fields = new Set(vmEntries.flatMap(e => e.fields ?? []));
+  if (fields.size) {
+    const changes = machineChanges(live.raw, want, lastApplied?.virtualMachine).filter(c => fields.has(changeKey(c)));
+    ops.push(...machineOps(live.raw, changes, lastApplied?.virtualMachine));
+  }
   // On a stopped VM the same template edits are a vm-update: there is no running instance to restart.
   if (vmEntries.some(e => e.action === 'restart-required' || (e.action === 'vm-update' && !plan.running))) {
-    const tmpl = want.spec.template.spec;
-    ops.push({ op: 'replace', path: '/spec/template/spec/domain/cpu/cores', value: tmpl.domain.cpu.cores });
-    ops.push({ op: 'replace', path: '/spec/template/spec/domain/memory/guest', value: tmpl.domain.memory.guest });
     const volumes = (live.raw.spec?.template?.spec?.volumes ?? []) as Array<{ name: string }>;
-    for (const v of tmpl.volumes) {
-      const i = volumes.findIndex(x => x.name === v.name);
-      if (i >= 0) ops.push({ op: 'test', path: `/spec/template/spec/volumes/${i}/name`, value: v.name }, { op: 'replace', path: `/spec/template/spec/volumes/${i}`, value: v });
-    }
+    const i = volumes.findIndex(x => x.name === CLOUD_INIT_DISK);
+    const cloudInit = want.spec.template.spec.volumes.find(v => v.name === CLOUD_INIT_DISK)!;
+    if (i >= 0) ops.push({ op: 'test', path: `/spec/template/spec/volumes/${i}/name`, value: CLOUD_INIT_DISK }, { op: 'replace', path: `/spec/template/spec/volumes/${i}`, value: cloudInit });
   }
   // Template labels and Kube-OVN annotations follow the NICs and fields applied above.
   const templateExists = live.raw.spec?.template?.metadata !== undefined;

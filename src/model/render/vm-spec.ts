@@ -4,7 +4,9 @@
  */
 import { kubeOvnAnnotations } from '../net/kube-ovn';
 import { formatNadRef, podInterfaceName } from '../net/names';
+import { CLOUD_INIT_DISK, CONTAINER_DISK, ResolvedDisk, ResolvedMachine } from '../resolve/resolve-machine';
 import { ResolvedNic, ResolvedVm } from '../resolve/resolved';
+import { AffinityConfig, EvictionStrategy, ResourcesConfig, TolerationConfig } from '../spec/machine';
 import { WukongMetadata } from '../spec/types';
 
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
@@ -12,8 +14,6 @@ export const MANAGED_BY = 'wukong';
 export const VM_NAME_LABEL = 'vm.novasphere.dev/name';
 export const VM_NAMESPACE_LABEL = 'vm.novasphere.dev/namespace';
 export const MULTINIC_LABEL = 'vm.novasphere.dev/multinic';
-export const CONTAINER_DISK = 'containerdisk';
-export const CLOUD_INIT_DISK = 'cloudinitdisk';
 
 export interface KvInterface {
   readonly name: string;
@@ -42,24 +42,55 @@ export interface KvVolume {
   readonly name: string;
   readonly containerDisk?: { readonly image: string };
   readonly cloudInitNoCloud?: KvCloudInitNoCloud;
+  readonly dataVolume?: { readonly name: string };
+  readonly persistentVolumeClaim?: { readonly claimName: string; readonly readOnly?: boolean };
+}
+
+export interface KvDisk {
+  readonly name: string;
+  readonly disk: { readonly bus: string };
+  readonly bootOrder?: number;
+}
+
+/** A `spec.dataVolumeTemplates[]` entry (CDI `cdi.kubevirt.io/v1beta1` DataVolumeSpec). */
+export interface KvDataVolumeTemplate {
+  readonly metadata: { readonly name: string };
+  readonly spec: {
+    readonly source: Record<string, unknown>;
+    readonly storage: {
+      readonly resources: { readonly requests: { readonly storage: string } };
+      readonly storageClassName?: string;
+      readonly accessModes?: string[];
+      readonly volumeMode?: string;
+    };
+  };
 }
 
 export interface KvVirtualMachineSpec {
   readonly runStrategy: string;
+  readonly instancetype?: { readonly kind: string; readonly name: string };
+  readonly preference?: { readonly kind: string; readonly name: string };
+  readonly dataVolumeTemplates?: KvDataVolumeTemplate[];
   readonly template: {
     readonly metadata: { readonly labels: Record<string, string>; readonly annotations?: Record<string, string> };
     readonly spec: {
       readonly domain: {
-        readonly cpu: { readonly cores: number };
-        readonly memory: { readonly guest: string };
+        readonly cpu?: { readonly cores: number };
+        readonly memory?: { readonly guest: string };
+        readonly resources?: ResourcesConfig;
         readonly devices: {
           readonly autoattachPodInterface?: boolean;
-          readonly disks: Array<{ readonly name: string; readonly disk: { readonly bus: string } }>;
+          readonly disks: KvDisk[];
           readonly interfaces?: KvInterface[];
         };
       };
       readonly networks?: KvNetwork[];
       readonly volumes: KvVolume[];
+      readonly nodeSelector?: Record<string, string>;
+      readonly affinity?: AffinityConfig;
+      readonly tolerations?: TolerationConfig[];
+      readonly evictionStrategy?: EvictionStrategy;
+      readonly terminationGracePeriodSeconds?: number;
     };
   };
 }
@@ -124,6 +155,43 @@ export function vmMetadata(vm: ResolvedVm): KvVirtualMachine['metadata'] {
   };
 }
 
+function kvDisk(d: ResolvedDisk): KvDisk {
+  return { name: d.name, disk: { bus: d.bus }, ...(d.bootOrder !== undefined ? { bootOrder: d.bootOrder } : {}) };
+}
+
+function kvVolume(d: ResolvedDisk): KvVolume {
+  if (d.dataVolume) return { name: d.name, dataVolume: { name: d.dataVolume.name } };
+  return { name: d.name, persistentVolumeClaim: { ...d.persistentVolumeClaim! } };
+}
+
+/** The DataVolume template of a disk; `storage` (not `pvc`) lets CDI fill access and volume modes from the StorageProfile. */
+function kvDataVolumeTemplate(d: ResolvedDisk): KvDataVolumeTemplate {
+  const { source, size, storageClassName, accessModes, volumeMode } = d.dataVolume!.config;
+  return {
+    metadata: { name: d.dataVolume!.name },
+    spec: {
+      source: { ...source },
+      storage: {
+        resources: { requests: { storage: size } },
+        ...(storageClassName !== undefined ? { storageClassName } : {}),
+        ...(accessModes?.length ? { accessModes: [...accessModes] } : {}),
+        ...(volumeMode !== undefined ? { volumeMode } : {}),
+      },
+    },
+  };
+}
+
+/** The template fields of the machine that go beside `domain`, each only when set. */
+function schedulingFields(m: ResolvedMachine): Partial<KvVirtualMachineSpec['template']['spec']> {
+  return {
+    ...(m.nodeSelector ? { nodeSelector: { ...m.nodeSelector } } : {}),
+    ...(m.affinity ? { affinity: m.affinity } : {}),
+    ...(m.tolerations ? { tolerations: m.tolerations } : {}),
+    ...(m.evictionStrategy ? { evictionStrategy: m.evictionStrategy } : {}),
+    ...(m.terminationGracePeriodSeconds !== undefined ? { terminationGracePeriodSeconds: m.terminationGracePeriodSeconds } : {}),
+  };
+}
+
 /** Renders the VirtualMachine of a resolved VM. */
 export function renderVirtualMachine(vm: ResolvedVm, cloudInit: CloudInitSource): KvVirtualMachine {
   const annotations = templateAnnotations(vm);
@@ -131,6 +199,9 @@ export function renderVirtualMachine(vm: ResolvedVm, cloudInit: CloudInitSource)
   const tombstones = vm.tombstones ?? [];
   const interfaces = [...vm.nics.map(kvInterface), ...tombstones.map(t => t.iface)];
   const networks = [...vm.nics.map(n => kvNetwork(n, vm.namespace)), ...tombstones.map(t => t.network)];
+  const m = vm.machine;
+  const containerDisk: KvVolume[] = vm.image !== undefined ? [{ name: CONTAINER_DISK, containerDisk: { image: vm.image } }] : [];
+  const dataVolumes = m.disks.filter(d => d.dataVolume);
   const noCloud: KvCloudInitNoCloud = 'secretName' in cloudInit
     ? { secretRef: { name: cloudInit.secretName }, networkDataSecretRef: { name: cloudInit.secretName } }
     : { userData: cloudInit.userData, networkData: cloudInit.networkData };
@@ -140,6 +211,9 @@ export function renderVirtualMachine(vm: ResolvedVm, cloudInit: CloudInitSource)
     metadata: vmMetadata(vm),
     spec: {
       runStrategy: vm.runStrategy,
+      ...(m.instancetype ? { instancetype: { kind: m.instancetype.kind, name: m.instancetype.name } } : {}),
+      ...(m.preference ? { preference: { kind: m.preference.kind, name: m.preference.name } } : {}),
+      ...(dataVolumes.length ? { dataVolumeTemplates: dataVolumes.map(kvDataVolumeTemplate) } : {}),
       template: {
         metadata: {
           labels: { ...vm.labels, 'kubevirt.io/domain': vm.name, [VM_NAME_LABEL]: vm.name },
@@ -147,22 +221,21 @@ export function renderVirtualMachine(vm: ResolvedVm, cloudInit: CloudInitSource)
         },
         spec: {
           domain: {
-            cpu: { cores: vm.cpu },
-            memory: { guest: vm.memory },
+            ...(vm.cpu !== undefined ? { cpu: { cores: vm.cpu } } : {}),
+            ...(vm.memory !== undefined ? { memory: { guest: vm.memory } } : {}),
+            ...(m.resources ? { resources: m.resources } : {}),
             devices: {
               // Without a pod network KubeVirt would attach one by itself.
               ...(hasPodNetwork ? {} : { autoattachPodInterface: false }),
-              disks: [{ name: CONTAINER_DISK, disk: { bus: 'virtio' } }, { name: CLOUD_INIT_DISK, disk: { bus: 'virtio' } }],
+              disks: [...containerDisk.map(v => ({ name: v.name, disk: { bus: 'virtio' } })), ...m.disks.map(kvDisk), { name: CLOUD_INIT_DISK, disk: { bus: 'virtio' } }],
               // No empty lists: KubeVirt's VM mutator re-encodes the spec and drops them (omitempty), so a VM without NICs
               // is stored without the keys (pkg/virt-api/webhooks/mutating-webhook/mutators/vm-mutator.go).
               ...(interfaces.length ? { interfaces } : {}),
             },
           },
           ...(networks.length ? { networks } : {}),
-          volumes: [
-            { name: CONTAINER_DISK, containerDisk: { image: vm.image } },
-            { name: CLOUD_INIT_DISK, cloudInitNoCloud: noCloud },
-          ],
+          volumes: [...containerDisk, ...m.disks.map(kvVolume), { name: CLOUD_INIT_DISK, cloudInitNoCloud: noCloud }],
+          ...schedulingFields(m),
         },
       },
     },

@@ -1,5 +1,6 @@
 import { Inventory } from './inventory';
 import { resolveIpConfig, resolveRoutes } from './resolve-ip';
+import { resolveMachine } from './resolve-machine';
 import { NicPlacement, VmContext, checkInt, resolveMac, resolveNic } from './resolve-nic';
 import { ResolvedNic, ResolvedVm } from './resolved';
 import { DEFAULT_USER_DATA } from '../net/addressing';
@@ -162,8 +163,9 @@ function checkSubnets(nics: ResolvedNic[], issues: IssueCollector): void {
   }
 }
 
-function warnPortBudget(nics: ResolvedNic[], memory: string, issues: IssueCollector): void {
-  const input = { interfaces: nics.length, otherDevices: OTHER_PCI_DEVICES, guestMemoryBytes: quantityToBytes(memory) ?? 0 };
+/** `memory` undefined (an instance type sets it) counts as the least, which leaves the fewest ports: the safe side. */
+function warnPortBudget(nics: ResolvedNic[], memory: string | undefined, issues: IssueCollector): void {
+  const input = { interfaces: nics.length, otherDevices: OTHER_PCI_DEVICES, guestMemoryBytes: quantityToBytes(memory ?? '0') ?? 0 };
   const old = hotplugPortBudget({ ...input, version: { major: 1, minor: 5 } });
   if (old > 0) return;
   const newest = hotplugPortBudget({ ...input, version: NEWEST_DOCUMENTED_KUBEVIRT });
@@ -202,7 +204,10 @@ function resolveSpec(meta: WukongMetadata, specInput: unknown): ResolveResult {
   for (const [n, i] of present(spec.networks)) nics.push(resolveNic(n, placement.get(`${ctx.networksPath}[${i}]`)!, ctx));
   checkDuplicateMacs(nics, issues);
   checkSubnets(nics, issues);
-  const memory = canonicalQuantity(spec.memory ?? DEFAULT_MEMORY) ?? DEFAULT_MEMORY;
+  const machine = resolveMachine(spec, vmName, issues);
+  // An instance type sizes the VM itself; without one, Wukong's defaults do.
+  const sized = !spec.instancetype;
+  const memory = sized ? canonicalQuantity(spec.memory ?? DEFAULT_MEMORY) ?? DEFAULT_MEMORY : undefined;
   warnPortBudget(nics, memory, issues);
   if (issues.hasErrors) return { issues: issues.issues };
   return {
@@ -212,9 +217,9 @@ function resolveSpec(meta: WukongMetadata, specInput: unknown): ResolveResult {
       namespace,
       labels: { ...meta.labels },
       annotations: { ...meta.annotations },
-      cpu: spec.cpu ?? DEFAULT_CPU,
-      memory,
-      image: spec.image ?? DEFAULT_IMAGE,
+      ...(sized ? { cpu: spec.cpu ?? DEFAULT_CPU, memory } : {}),
+      ...(spec.image !== undefined || !machine.disks.length ? { image: spec.image ?? DEFAULT_IMAGE } : {}),
+      machine,
       runStrategy: spec.runStrategy ?? 'Always',
       userData: spec.userData ?? DEFAULT_USER_DATA,
       networkDataDelivery: spec.networkDataDelivery ?? 'secret',

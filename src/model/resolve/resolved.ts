@@ -1,3 +1,4 @@
+import { ResolvedMachine } from './resolve-machine';
 import { Cidr, Ip } from '../net/ip';
 import type { Tombstone } from '../render/gitops';
 import { IpDelivery, IpMode, LinkState, NetworkDataDelivery, NetworkType, NicPresence, OnMissingMultus, RunStrategy } from '../spec/types';
@@ -88,9 +89,13 @@ export interface ResolvedVm {
   readonly namespace: string;
   readonly labels: Record<string, string>;
   readonly annotations: Record<string, string>;
-  readonly cpu: number;
-  readonly memory: string;
-  readonly image: string;
+  /** Undefined with an instance type, which sets the CPU. */
+  readonly cpu?: number;
+  /** Canonical guest memory; undefined with an instance type, which sets it. */
+  readonly memory?: string;
+  /** The container disk's image; undefined when the VM boots from its `disks`. */
+  readonly image?: string;
+  readonly machine: ResolvedMachine;
   readonly runStrategy: RunStrategy;
   readonly userData: string;
   readonly networkDataDelivery: NetworkDataDelivery;

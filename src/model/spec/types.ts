@@ -2,6 +2,7 @@
  * The Wukong spec: the operator's `WukongSpec` (API `vm.novasphere.dev/v1alpha1`, kind `Wukong`) plus what a VM needs
  * to boot. Field names follow the seeds and the upstream projects (`networkName`, `cidrBlock`, `provider`).
  */
+import { MachineConfig } from './machine';
 
 /** API version of the `Wukong` object. */
 export const WUKONG_API_VERSION = 'vm.novasphere.dev/v1alpha1';
@@ -171,12 +172,12 @@ export interface PodNetworkConfig {
 }
 
 /** The body of a `Wukong` object. */
-export interface WukongSpec {
-  /** Virtual CPU cores. @default 1 */
+export interface WukongSpec extends MachineConfig {
+  /** Virtual CPU cores. @default 1, none with an `instancetype` (it sets them) */
   readonly cpu?: number;
-  /** Guest memory (Kubernetes quantity). @default '1Gi' */
+  /** Guest memory (Kubernetes quantity). @default '1Gi', none with an `instancetype` (it sets it) */
   readonly memory?: string;
-  /** Container disk image. @default DEFAULT_IMAGE */
+  /** Container disk image, the first disk. @default DEFAULT_IMAGE, none when `disks` are given */
   readonly image?: string;
   /** @default 'Always' */
   readonly runStrategy?: RunStrategy;

@@ -201,10 +201,41 @@ const cases: Case[] = [
     want: { subject: 'VirtualMachine', name: 'web', action: 'restart-required', applies: false, exit: 3 },
   },
   {
-    title: 'needs a restart for a memory change, applied with allowRestart',
-    input: () => scenario(spec(), spec([], { memory: '2Gi' }), { allowRestart: true }),
+    title: 'hot-plugs more memory into a running VM under the LiveUpdate rollout strategy',
+    input: () => scenario(spec(), spec([], { memory: '2Gi' })),
+    reason: /^memory 1Gi → 2Gi \(memory hot-plug: KubeVirt adds it to the running guest by a live migration\)$/,
+    want: { subject: 'VirtualMachine', name: 'web', action: 'vm-update', applies: true, exit: 0 },
+  },
+  {
+    title: 'needs a restart for a memory change under the Stage rollout strategy, applied with allowRestart',
+    input: () => scenario(spec(), spec([], { memory: '2Gi' }), { allowRestart: true, vmRolloutStrategy: 'Stage' }),
     reason: /^memory 1Gi → 2Gi: not live-updatable/,
     want: { subject: 'VirtualMachine', name: 'web', action: 'restart-required', applies: true, exit: 3 },
+  },
+  {
+    title: 'needs a restart for less memory, which KubeVirt never takes from a running guest',
+    input: () => scenario(spec([], { memory: '2Gi' }), spec([], { memory: '1Gi' })),
+    reason: /^memory 2Gi → 1Gi: not live-updatable/,
+    want: { subject: 'VirtualMachine', name: 'web', action: 'restart-required', applies: false, exit: 3 },
+  },
+  {
+    title: 'moves a running VM\'s scheduling constraints live under LiveUpdate',
+    input: () => scenario(spec(), spec([], { nodeSelector: { 'topology.kubernetes.io/zone': 'b' }, tolerations: [{ key: 'dedicated', operator: 'Exists' }] })),
+    reason: /^nodeSelector set to \{"topology.kubernetes.io\/zone":"b"\} \(KubeVirt updates the running VMI.*; tolerations set to \[\{"key":"dedicated","operator":"Exists"\}\] \(KubeVirt updates/,
+    want: { subject: 'VirtualMachine', name: 'web', action: 'vm-update', applies: true, exit: 0 },
+  },
+  {
+    title: 'needs a restart for a new disk, as it is no hot-pluggable volume',
+    input: () => scenario(spec(), spec([], { image: 'quay.io/containerdisks/fedora:41', disks: [{ name: 'data', persistentVolumeClaim: { claimName: 'web-data' } }] })),
+    reason: /^disk data added, volume data added: not live-updatable/,
+    want: { subject: 'VirtualMachine', name: 'web', action: 'restart-required', applies: false, exit: 3 },
+  },
+  {
+    title: 'warns that the container disk leaves when disks come without an image',
+    input: () => scenario(spec(), spec([], { disks: [{ name: 'root', persistentVolumeClaim: { claimName: 'web-root' } }] })),
+    reason: /^disk root added, disk containerdisk removed, volume root added, volume containerdisk removed: not live-updatable/,
+    warnings: [/^the container disk \(quay.io\/containerdisks\/fedora:41\) leaves the VM: with disks and no image, the first disk boots; set image to keep it$/],
+    want: { subject: 'VirtualMachine', name: 'web', action: 'restart-required', applies: false, exit: 3 },
   },
   {
     title: 'needs a restart for an image change',

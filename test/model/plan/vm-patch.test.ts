@@ -1,5 +1,5 @@
 import { APPLIED_ANNOTATION, JsonPatchOp, LAST_APPLIED_ANNOTATION, PlanInput, STARTED_INTERFACES_ANNOTATION, parseLiveVm, planVm, renderResolvedVm, vmPatch } from '../../../src/model';
-import { pointerKey } from '../../../src/model/plan/vm-patch';
+import { pointerKey } from '../../../src/model/plan/machine-diff';
 import {
   DATA, Json, MACVLAN, META, MGMT, OVN, STOR, applyJsonPatch, clone, ext, interfacesOf, liveOf, networksOf, scenario, spec, vmOf,
 } from '../plan-fixtures';
@@ -163,14 +163,13 @@ describe('vmPatch', () => {
     ]);
   });
 
-  it('writes cpu, memory and volumes for a restart-required VM change only with allowRestart', () => {
+  it('writes only the changed machine fields, leaf by leaf, for a restart-required VM change only with allowRestart', () => {
     expect(patchOf(scenario(spec(), spec([], { cpu: 2 }))).ops).toEqual([]);
     const { ops, live, desired } = patchOf(scenario(spec(), spec([], { cpu: 2, image: 'example.com/img:2' }), { allowRestart: true }));
     const volumes = desired.spec.template.spec.volumes;
     expect(ops).toEqual([
       RV,
-      { op: 'replace', path: '/spec/template/spec/domain/cpu/cores', value: 2 },
-      { op: 'replace', path: '/spec/template/spec/domain/memory/guest', value: '1Gi' },
+      { op: 'add', path: '/spec/template/spec/domain/cpu/cores', value: 2 },
       { op: 'test', path: '/spec/template/spec/volumes/0/name', value: 'containerdisk' },
       { op: 'replace', path: '/spec/template/spec/volumes/0', value: volumes[0] },
       { op: 'test', path: '/spec/template/spec/volumes/1/name', value: 'cloudinitdisk' },

@@ -1,7 +1,8 @@
 import { createHash } from 'crypto';
 import { MANAGED_BY, MANAGED_BY_LABEL, VM_NAME_LABEL, VM_NAMESPACE_LABEL, ownedLabels } from '../../../src/model';
 import { deriveMac } from '../../../src/model/net/mac';
-import { CLOUD_INIT_DISK, CONTAINER_DISK, kvInterface, kvNetwork, renderVirtualMachine } from '../../../src/model/render/vm-spec';
+import { kvInterface, kvNetwork, renderVirtualMachine } from '../../../src/model/render/vm-spec';
+import { CLOUD_INIT_DISK, CONTAINER_DISK } from '../../../src/model/resolve/resolve-machine';
 import { DEFAULT_IMAGE } from '../../../src/model/spec/types';
 import { nicOf, resolveOk, withNets } from '../fixtures';
 

@@ -17,6 +17,7 @@ describe('resolveVm defaults', () => {
       cpu: 1,
       memory: '1Gi',
       image: DEFAULT_IMAGE,
+      machine: { disks: [] },
       runStrategy: 'Always',
       userData: DEFAULT_USER_DATA,
       networkDataDelivery: 'secret',
