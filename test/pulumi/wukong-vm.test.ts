@@ -77,6 +77,14 @@ describe('WukongVm (Pulumi component)', () => {
       .toThrow(/spec.networks\[0\].vlanId: 4095 is out of range 1..4094\n\s+spec.networks\[0\].mtu: 10 is out of range 68..65535/);
     expect(registrations.filter(r => r.type !== 'wukong:index:WukongVm')).toEqual([]);
   });
+
+  it('takes the machine fields too: an instance type and a DataVolume disk, and names a conflict with spec.', async () => {
+    const spec = { ...SPEC, instancetype: { name: 'u1.medium' }, disks: [{ name: 'root', dataVolume: { source: { http: { url: 'https://x/y.qcow2' } }, size: '20Gi' } }] };
+    await settle(new WukongVm('prod-vm', { metadata: { ...METADATA, name: 'prod-vm' }, spec }));
+    expect(one('pulumi-nodejs:dynamic/wukong:VirtualMachine').inputs.spec).toMatchObject({ instancetype: { name: 'u1.medium' }, disks: [{ name: 'root' }] });
+    expect(() => new WukongVm('conflict', { metadata: METADATA, spec: { ...spec, cpu: 2 } }))
+      .toThrow(/spec.cpu: 2 conflicts with the instance type 'u1.medium' sets it/);
+  });
 });
 
 describe('the Pulumi example program', () => {
