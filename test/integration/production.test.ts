@@ -135,7 +135,7 @@ describeWithCluster('production VMs: instance types, disks, scheduling', () => {
   it('fails before any write if the VM sets what its instance type sets, naming the field', async () => {
     const r = await wukongAsync(['apply', wukongFile('app-02', app([mgmt], { memory: '4Gi' })), ...k]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/spec\.memory: '4Gi' conflicts with the instance type 'u1\.small' sets it/);
+    expect(r.stderr).toMatch(/spec\.memory: '4Gi' conflicts with the instance type 'u1\.small', which sets it/);
     await expect(vm('app-02')).rejects.toMatchObject({ code: 404 });
   });
 

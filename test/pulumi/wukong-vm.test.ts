@@ -83,7 +83,7 @@ describe('WukongVm (Pulumi component)', () => {
     await settle(new WukongVm('prod-vm', { metadata: { ...METADATA, name: 'prod-vm' }, spec }));
     expect(one('pulumi-nodejs:dynamic/wukong:VirtualMachine').inputs.spec).toMatchObject({ instancetype: { name: 'u1.medium' }, disks: [{ name: 'root' }] });
     expect(() => new WukongVm('conflict', { metadata: METADATA, spec: { ...spec, cpu: 2 } }))
-      .toThrow(/spec.cpu: 2 conflicts with the instance type 'u1.medium' sets it/);
+      .toThrow(/spec.cpu: 2 conflicts with the instance type 'u1.medium', which sets it/);
   });
 });
 

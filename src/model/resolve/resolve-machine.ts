@@ -165,7 +165,7 @@ function checkInstancetype(spec: WukongSpec, issues: IssueCollector): void {
   }
   const it = spec.instancetype;
   if (!it) return;
-  const fix = `instance type '${it.name}' sets it (KubeVirt rejects the conflict); remove it, or drop the instancetype`;
+  const fix = `instance type '${it.name}', which sets it (KubeVirt's admission rejects both); remove it, or drop the instancetype`;
   if (spec.cpu !== undefined) issues.error('cpu', `${show(spec.cpu)} conflicts with the ${fix}`);
   if (spec.memory !== undefined) issues.error('memory', `${show(spec.memory)} conflicts with the ${fix}`);
   for (const kind of ['requests', 'limits'] as const) {

@@ -88,7 +88,7 @@ describe('instance types and preferences', () => {
   });
 
   it('fails if the VM sets what the instance type sets, as KubeVirt\'s admission would', () => {
-    expectError({ instancetype: { name: 'u1.medium' }, cpu: 2 }, 'cpu', /2 conflicts with the instance type 'u1.medium' sets it .*; remove it, or drop the instancetype/);
+    expectError({ instancetype: { name: 'u1.medium' }, cpu: 2 }, 'cpu', /2 conflicts with the instance type 'u1.medium', which sets it .*; remove it, or drop the instancetype/);
     expectError({ instancetype: { name: 'u1.medium' }, memory: '2Gi' }, 'memory', /'2Gi' conflicts with the instance type/);
     expectError({ instancetype: { name: 'u1.medium' }, resources: { limits: { memory: '2Gi' } } }, 'resources.limits.memory', /conflicts with the instance type/);
   });
