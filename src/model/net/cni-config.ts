@@ -3,6 +3,7 @@
  * own sources (see docs/cni-configs in the README): bridge and ovs from containernetworking/plugins and ovs-cni,
  * sriov from sriov-cni, macvtap from kubevirt/macvtap-cni, kube-ovn from kube-ovn pkg/netconf.
  */
+import { definedOnly } from '../spec/stable-json';
 import { DEFAULT_CNI_VERSION } from '../spec/types';
 
 /** Default socket of the kube-ovn CNI server (Kube-OVN multi-NIC docs). */
@@ -74,16 +75,8 @@ function base(type: string, options: CommonCniOptions): Record<string, unknown> 
   return { cniVersion: options.cniVersion ?? DEFAULT_CNI_VERSION, name: options.name, type };
 }
 
-/** Drops undefined values so the JSON only carries what was asked for. */
-function compact(config: Record<string, unknown>): Record<string, unknown> {
-  // A plain loop: every NIC of a fleet builds a config, and entries/filter/fromEntries allocate three arrays per call.
-  const out: Record<string, unknown> = {};
-  for (const key in config) if (config[key] !== undefined) out[key] = config[key];
-  return out;
-}
-
 export function bridgeCniConfig(o: BridgeCniOptions): Record<string, unknown> {
-  return compact({
+  return definedOnly({
     ...base('bridge', o),
     bridge: o.bridge,
     vlan: o.vlan,
@@ -95,23 +88,23 @@ export function bridgeCniConfig(o: BridgeCniOptions): Record<string, unknown> {
 }
 
 export function ovsCniConfig(o: OvsCniOptions): Record<string, unknown> {
-  return compact({ ...base('ovs', o), bridge: o.bridge, vlan: o.vlan, mtu: o.mtu, ipam: o.ipam });
+  return definedOnly({ ...base('ovs', o), bridge: o.bridge, vlan: o.vlan, mtu: o.mtu, ipam: o.ipam });
 }
 
 export function sriovCniConfig(o: SriovCniOptions): Record<string, unknown> {
-  return compact({ ...base('sriov', o), vlan: o.vlan, vlanQoS: o.vlanQoS, spoofchk: o.spoofchk, trust: o.trust });
+  return definedOnly({ ...base('sriov', o), vlan: o.vlan, vlanQoS: o.vlanQoS, spoofchk: o.spoofchk, trust: o.trust });
 }
 
 export function macvtapCniConfig(o: MacvtapCniOptions): Record<string, unknown> {
-  return compact({ ...base('macvtap', o), mtu: o.mtu, promiscMode: o.promiscMode });
+  return definedOnly({ ...base('macvtap', o), mtu: o.mtu, promiscMode: o.promiscMode });
 }
 
 export function macvlanCniConfig(o: MacvlanCniOptions): Record<string, unknown> {
-  return compact({ ...base('macvlan', o), master: o.master, mode: o.mode, mtu: o.mtu, ipam: o.ipam ?? {} });
+  return definedOnly({ ...base('macvlan', o), master: o.master, mode: o.mode, mtu: o.mtu, ipam: o.ipam ?? {} });
 }
 
 export function kubeOvnCniConfig(o: KubeOvnCniOptions): Record<string, unknown> {
-  return compact({ ...base('kube-ovn', o), server_socket: o.serverSocket ?? KUBE_OVN_SERVER_SOCKET, provider: o.provider });
+  return definedOnly({ ...base('kube-ovn', o), server_socket: o.serverSocket ?? KUBE_OVN_SERVER_SOCKET, provider: o.provider });
 }
 
 /** Static IPAM holding one address and its routes (the seed operator's way of fixing an IP in a NAD). */

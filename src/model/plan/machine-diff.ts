@@ -6,6 +6,7 @@
  * such as an instance type's `revisionName`).
  */
 import { quantityToBytes } from './hotplug-budget';
+import type { JsonPatchOp } from './vm-patch';
 import { CLOUD_INIT_DISK } from '../resolve/resolve-machine';
 import { stableStringify } from '../spec/stable-json';
 
@@ -28,12 +29,18 @@ const FIELDS: readonly MachineField[] = [
   { label: 'terminationGracePeriodSeconds', pointer: '/spec/template/spec/terminationGracePeriodSeconds' },
 ];
 
-/** Lists whose entries are matched by name; the cloud-init disk and volume follow the network data, not the machine. */
-const LISTS: ReadonlyArray<MachineField & { readonly key: (entry: any) => string | undefined }> = [
-  { label: 'disk', pointer: '/spec/template/spec/domain/devices/disks', key: e => (e?.name === CLOUD_INIT_DISK ? undefined : e?.name) },
-  { label: 'volume', pointer: '/spec/template/spec/volumes', key: e => (e?.name === CLOUD_INIT_DISK ? undefined : e?.name) },
-  { label: 'dataVolumeTemplate', pointer: '/spec/dataVolumeTemplates', key: e => e?.metadata?.name },
+/** Lists whose entries are matched by the name at `nameAt`; the cloud-init disk and volume follow the network data. */
+const LISTS: ReadonlyArray<MachineField & { readonly nameAt: string }> = [
+  { label: 'disk', pointer: '/spec/template/spec/domain/devices/disks', nameAt: '/name' },
+  { label: 'volume', pointer: '/spec/template/spec/volumes', nameAt: '/name' },
+  { label: 'dataVolumeTemplate', pointer: '/spec/dataVolumeTemplates', nameAt: '/metadata/name' },
 ];
+
+/** The name of a list entry, or undefined for entries the machine does not cover. */
+function keyOf(entry: unknown, nameAt: string): string | undefined {
+  const name = at(entry, nameAt);
+  return typeof name === 'string' && name !== CLOUD_INIT_DISK ? name : undefined;
+}
 
 /** A change of the machine: a field set or removed, or a list entry added, replaced or removed. */
 export type MachineChange =
@@ -71,8 +78,11 @@ export function machineChanges(live: unknown, want: unknown, applied?: unknown):
       out.push({ kind: 'field', label, pointer, from: have });
     }
   }
-  for (const { label, pointer, key } of LISTS) {
-    const entries = (list: unknown) => new Map((Array.isArray(list) ? list : []).flatMap(e => (key(e) === undefined ? [] : [[key(e)!, e] as const])));
+  for (const { label, pointer, nameAt } of LISTS) {
+    const entries = (list: unknown) => new Map((Array.isArray(list) ? list : []).flatMap(e => {
+      const name = keyOf(e, nameAt);
+      return name === undefined ? [] : [[name, e] as const];
+    }));
     const have = entries(at(live, pointer));
     const wanted = entries(at(want, pointer));
     for (const [name, value] of wanted) {
@@ -129,17 +139,15 @@ export function describeChange(c: MachineChange): string {
   return c.from === undefined ? `${c.label} set to ${show(c.value)}` : `${c.label} ${show(c.from)} → ${show(c.value)}`;
 }
 
-type PatchOp = { op: 'add' | 'remove' | 'replace' | 'test'; path: string; value?: unknown };
-
 const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /**
  * Ops that give `have` (at `pointer`) everything of `want` key by key, so fields others set beside Wukong's (a CPU
  * `model`, a resource Wukong does not name) stay; keys Wukong wrote last time (`applied`) and no longer wants go.
  */
-function mergeOps(pointer: string, have: unknown, want: unknown, applied: unknown): PatchOp[] {
+function mergeOps(pointer: string, have: unknown, want: unknown, applied: unknown): JsonPatchOp[] {
   if (!isMap(want) || !isMap(have)) return covers(have, want) ? [] : [{ op: 'add', path: pointer, value: want }];
-  const ops: PatchOp[] = [];
+  const ops: JsonPatchOp[] = [];
   for (const [key, value] of Object.entries(want)) ops.push(...mergeOps(`${pointer}/${pointerKey(key)}`, have[key], value, isMap(applied) ? applied[key] : undefined));
   for (const key of Object.keys(isMap(applied) ? applied : {})) {
     if (want[key] === undefined && have[key] !== undefined) ops.push({ op: 'remove', path: `${pointer}/${pointerKey(key)}` });
@@ -157,20 +165,20 @@ export function pointerKey(key: string): string {
  * by index, each guarded by a `test` of its name, replaced first, then removed from the highest index down, then
  * appended, so no op shifts the index of another.
  */
-export function machineOps(live: unknown, changes: MachineChange[], applied?: unknown): PatchOp[] {
-  const ops: PatchOp[] = [];
+export function machineOps(live: unknown, changes: MachineChange[], applied?: unknown): JsonPatchOp[] {
+  const ops: JsonPatchOp[] = [];
   for (const c of changes) {
     if (c.kind !== 'field') continue;
     if (c.value === undefined) ops.push({ op: 'remove', path: c.pointer });
     else ops.push(...mergeOps(c.pointer, c.from, c.value, at(applied, c.pointer)));
   }
-  for (const { pointer, key } of LISTS) {
+  for (const { pointer, nameAt } of LISTS) {
     const list = at(live, pointer);
     const have = Array.isArray(list) ? list : undefined;
     const mine = changes.filter((c): c is Extract<MachineChange, { kind: 'entry' }> => c.kind === 'entry' && c.pointer === pointer);
     if (!mine.length) continue;
-    const index = (name: string) => have?.findIndex(e => key(e) === name) ?? -1;
-    const guard = (i: number, name: string): PatchOp => ({ op: 'test' as const, path: `${pointer}/${i}${pointer.endsWith('dataVolumeTemplates') ? '/metadata' : ''}/name`, value: name });
+    const index = (name: string) => have?.findIndex(e => keyOf(e, nameAt) === name) ?? -1;
+    const guard = (i: number, name: string): JsonPatchOp => ({ op: 'test', path: `${pointer}/${i}${nameAt}`, value: name });
     for (const c of mine.filter(m => m.value !== undefined && index(m.name) >= 0)) {
       ops.push(guard(index(c.name), c.name), { op: 'replace', path: `${pointer}/${index(c.name)}`, value: c.value });
     }

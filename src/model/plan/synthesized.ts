@@ -17,6 +17,7 @@ import {
 import { ResolvedDisk, ResolvedMachine } from '../resolve/resolve-machine';
 import { Binding, ResolvedIp, ResolvedNad, ResolvedNic, ResolvedRoute, ResolvedSubnet, ResolvedVm } from '../resolve/resolved';
 import { AccessMode, DiskBus, VolumeMode } from '../spec/machine';
+import { definedOnly } from '../spec/stable-json';
 import { DEFAULT_NAMESPACE, NetworkType } from '../spec/types';
 
 type Json = Record<string, any>;
@@ -131,7 +132,7 @@ function machineFrom(vm: KvVirtualMachine): { image?: string; machine: ResolvedM
     evictionStrategy: tspec.evictionStrategy,
     terminationGracePeriodSeconds: tspec.terminationGracePeriodSeconds,
   };
-  const machine = Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined));
+  const machine = definedOnly(optional);
   return { ...(image !== undefined ? { image } : {}), machine: { disks, ...machine } };
 }
 

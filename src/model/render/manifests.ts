@@ -2,6 +2,7 @@
 import { ObjectMeta } from './vm-spec';
 import { RESOURCE_NAME_ANNOTATION } from '../net/cni-config';
 import { ResolvedSubnet } from '../resolve/resolved';
+import { definedOnly } from '../spec/stable-json';
 
 export interface NadManifest {
   readonly apiVersion: 'k8s.cni.cncf.io/v1';
@@ -48,17 +49,13 @@ export function renderNad(input: NadInput): NadManifest {
   };
 }
 
-function compact<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
-}
-
 /** A Kube-OVN Subnet (cluster-scoped) in its normalized form. */
 export function renderSubnet(subnet: ResolvedSubnet, labels?: Record<string, string>): SubnetManifest {
   return {
     apiVersion: 'kubeovn.io/v1',
     kind: 'Subnet',
     metadata: { name: subnet.name, ...(labels ? { labels: { ...labels } } : {}) },
-    spec: compact({ ...subnet.spec, excludeIps: [...subnet.spec.excludeIps] }),
+    spec: definedOnly({ ...subnet.spec, excludeIps: [...subnet.spec.excludeIps] }),
   };
 }
 

@@ -11,6 +11,7 @@ import {
   PersistentVolumeClaimConfig, PodAffinityTerm, PreferenceKind, ResourcesConfig, SelectorRequirement, TolerationConfig,
 } from '../spec/machine';
 import { present } from '../spec/shape';
+import { definedOnly } from '../spec/stable-json';
 import { WukongSpec } from '../spec/types';
 
 /** Volume names Wukong gives its own disks. */
@@ -53,7 +54,7 @@ export function resolveMachine(spec: WukongSpec, vmName: string, issues: IssueCo
     disks,
     ...(spec.instancetype ? { instancetype: { name: spec.instancetype.name, kind: spec.instancetype.kind ?? 'VirtualMachineClusterInstancetype' } } : {}),
     ...(spec.preference ? { preference: { name: spec.preference.name, kind: spec.preference.kind ?? 'VirtualMachineClusterPreference' } } : {}),
-    ...defined({
+    ...definedOnly({
       resources: spec.resources,
       nodeSelector: spec.nodeSelector,
       affinity: spec.affinity,
@@ -62,12 +63,6 @@ export function resolveMachine(spec: WukongSpec, vmName: string, issues: IssueCo
       terminationGracePeriodSeconds: grace,
     }),
   };
-}
-
-function defined<T extends object>(o: T): Partial<T> {
-  const out: Partial<T> = {};
-  for (const key in o) if (o[key] !== undefined) out[key] = o[key];
-  return out;
 }
 
 function resolveDisks(disks: DiskConfig[] | undefined, vmName: string, issues: IssueCollector): ResolvedDisk[] {

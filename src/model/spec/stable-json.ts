@@ -10,3 +10,10 @@ function sortKeys(value: unknown): unknown {
   }
   return value;
 }
+
+/** `o` without its undefined members, so the JSON carries only what was asked for. A plain loop: fleets call it per NIC. */
+export function definedOnly<T extends object>(o: T): T {
+  const out: Partial<T> = {};
+  for (const key in o) if (o[key] !== undefined) out[key] = o[key];
+  return out as T;
+}
