@@ -4,6 +4,7 @@ import { readdirSync } from 'fs';
 import { basename, join } from 'path';
 import { App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
+import { attachExistingVm } from './attach-existing-vm';
 import { kubeOvnHotplug } from './kube-ovn-hotplug';
 import { productionVm } from './production-vm';
 import { seedBasic } from './seed-basic';
@@ -23,6 +24,7 @@ export const TS_EXAMPLES: Record<string, (scope: Construct) => Chart> = {
   'kube-ovn-hotplug': kubeOvnHotplug,
   'shared-fabric': sharedFabric,
   'production-vm': productionVm,
+  'attach-existing-vm': attachExistingVm,
 };
 
 export const WUKONG_DIR = join(__dirname, 'wukong');

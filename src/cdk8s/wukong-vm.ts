@@ -3,7 +3,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { VirtualMachine } from '../../imports/kubevirt.io';
 import {
-  DEFAULT_NAMESPACE, DEFAULT_POD_NETWORK_NAME, Issue, LastApplied, NetworkConfig, RenderedVm,
+  DEFAULT_NAMESPACE, DEFAULT_POD_NETWORK_NAME, Issue, LastApplied, NetworkConfig, NetworkDataDelivery, OnMissingMultus, RenderedVm,
   ResolvedNic, ResolvedVm, Tombstone, WukongSpec, WukongValidationError, formatIssue, ownedLabels,
   readWukong, renderResolvedVm, resolveVm, throwIfErrors, tombstonesOf, vmKey, withTombstones, withoutGitOpsAnnotations,
 } from '../model';
@@ -50,6 +50,16 @@ export interface WukongVmProps extends WukongSpec {
   readonly annotations?: Record<string, string>;
 }
 
+/** Props of `WukongVm.attach`: the NICs to attach to a VM defined elsewhere, and how their network data reaches it. */
+export interface WukongAttachProps {
+  /** @default - none; add them with `addNic()` */
+  readonly networks?: NetworkConfig[];
+  /** @default 'secret' */
+  readonly networkDataDelivery?: NetworkDataDelivery;
+  /** @default 'fail' */
+  readonly onMissingMultus?: OnMissingMultus;
+}
+
 /**
  * A KubeVirt VirtualMachine with several NICs, and everything the cluster needs for them: a NAD per NIC (unless the
  * NIC reuses one by `nadName` or comes from a `MultiNic`), a Kube-OVN Subnet per kube-ovn NIC, and the cloud-init
@@ -59,6 +69,27 @@ export interface WukongVmProps extends WukongSpec {
  * `<nic>-nad` and `<nic>-subnet`.
  */
 export class WukongVm extends Construct implements IRouteTarget {
+  /**
+   * Attaches Wukong's NICs to a VirtualMachine defined elsewhere in the app (an L1 `VirtualMachine` from `imports/`):
+   * the VM keeps its spec (machine, disks, user data, interfaces) and gains the NICs with pinned MACs, their NADs, and
+   * their network data, added by MAC to the VM's inline network data or written to Wukong's Secret (see
+   * `WukongSpec.virtualMachine`). The returned `WukongVm` takes the object's place (same scope and id), so the VM is
+   * written once; edit the L1 object before attaching, as later edits to it are not seen.
+   *
+   * ```ts
+   * const legacy = new VirtualMachine(chart, 'legacy', { metadata: { name: 'legacy' }, spec: { ... } });
+   * WukongVm.attach(legacy, { networks: [fabric.nic('storage', { ipConfig: { address: '192.168.200.21/24' } })] });
+   * ```
+   */
+  public static attach(vm: VirtualMachine, props: WukongAttachProps = {}): WukongVm {
+    const { metadata, spec } = vm.toJson();
+    const scope = vm.node.scope!;
+    const id = vm.node.id;
+    scope.node.tryRemoveChild(id);
+    const { name, namespace, labels, annotations } = metadata ?? {};
+    return new WukongVm(scope, id, { name, namespace, labels, annotations, ...props, virtualMachine: spec });
+  }
+
   /** Builds a VM from an operator `Wukong` object (`vm.novasphere.dev/v1alpha1`), e.g. parsed from YAML. */
   public static fromWukong(scope: Construct, id: string, manifest: unknown): WukongVm {
     const { vm, manifest: read, issues } = readWukong(manifest);
@@ -278,9 +309,13 @@ export class WukongVm extends Construct implements IRouteTarget {
   private resolveOrThrow(networks: NetworkConfig[], routes: Array<Pick<Route, 'nic' | 'toConfig'>>): Resolution {
     const extra = (nic: string) => routes.filter(r => r.nic === nic).map(r => r.toConfig());
     const podName = this.spec.podNetwork?.name ?? DEFAULT_POD_NETWORK_NAME;
+    const podRoutes = extra(podName);
     const spec: WukongSpec = {
       ...this.spec,
-      podNetwork: { ...this.spec.podNetwork, routes: [...this.spec.podNetwork?.routes ?? [], ...extra(podName)] },
+      // Only when there is one: a VM with `virtualMachine` has its pod network in it.
+      ...(this.spec.podNetwork || podRoutes.length
+        ? { podNetwork: { ...this.spec.podNetwork, routes: [...this.spec.podNetwork?.routes ?? [], ...podRoutes] } }
+        : {}),
       networks: networks.map(n => ({ ...n, routes: [...n.routes ?? [], ...extra(n.name)] })),
     };
     return this.resolveSpec(spec);

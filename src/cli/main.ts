@@ -15,6 +15,10 @@ commands:
                                   Kube-OVN Subnets: DIR/<namespace>.<name>.k8s.yaml (default: dist); NICs in the
                                   --previous output but gone from the code stay as tombstones (state: absent) until
                                   --finish names them
+  attach VM.yaml NICS.yaml [-o DIR] [--previous DIR] [--finish NS/VM/NIC,...] [--gitops argocd|flux|none] [--wukong]
+                                  Wukong's NICs on a VirtualMachine defined elsewhere (NICS.yaml: networks: [...]): the VM
+                                  with them, their NADs and their network data, as synth writes them; --wukong prints the
+                                  Wukong object (spec.virtualMachine) for plan and apply instead
   plan OLD NEW [--format text|json|markdown]
                                   what changing OLD into NEW does to a running VM, NIC by NIC: two Wukong YAML files,
                                   or two synthesized outputs (directories or files, e.g. a pull request's base and
@@ -35,6 +39,7 @@ exit codes: 0 done / all live-applicable · 3 a restart is needed · 2 invalid i
 const CLUSTER = { 'kubeconfig': { value: true }, 'context': { value: true }, 'kubevirt-version': { value: true } };
 const SPECS: Record<string, Record<string, { value: boolean; alias?: string }>> = {
   synth: { output: { value: true, alias: 'o' }, previous: { value: true }, finish: { value: true }, gitops: { value: true } },
+  attach: { output: { value: true, alias: 'o' }, previous: { value: true }, finish: { value: true }, gitops: { value: true }, wukong: { value: false } },
   plan: { ...CLUSTER, 'live': { value: false }, 'json': { value: false }, 'format': { value: true }, 'allow-restart': { value: false } },
   apply: {
     ...CLUSTER, 'wait': { value: false }, 'timeout': { value: true }, 'allow-restart': { value: false }, 'concurrency': { value: true }, 'verbose': { value: false, alias: 'v' },
@@ -85,6 +90,7 @@ export async function run(argv: string[], io: Io = STD_IO): Promise<number> {
     const args = parseArgs(rest, spec);
     switch (command) {
       case 'synth': return synth(args, io);
+      case 'attach': return (await import('./attach-command')).attachCommand(args, io);
       case 'rbac': return (await import('./rbac-command')).rbacCommand(args, io);
       // Loaded on demand: only the cluster commands need the Kubernetes client.
       case 'plan': return await (await import('./plan-command')).planCommand(args, io);

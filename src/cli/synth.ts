@@ -4,7 +4,7 @@ import { ApiObject, App, Chart, DependencyGraph, Yaml } from 'cdk8s';
 import { FINISH_CONTEXT, GITOPS_CONTEXT, PREVIOUS_CONTEXT, PRINT_WARNINGS_CONTEXT, WukongVm } from '../cdk8s';
 import { GitOpsContext } from '../cdk8s/gitops-context';
 import { Issue, MANIFEST_PATHS, WukongValidationError, argoCdIgnoreDifferences, formatIssue, withFieldPaths } from '../model';
-import { readWukongs } from './wukongs';
+import { LoadedWukong, readWukongs } from './wukongs';
 
 /** The file `wukong synth` writes a VM to: namespace first, then name (a namespace is a DNS label, without dots). */
 export function synthFileName(vm: { readonly name: string; readonly namespace: string }): string {
@@ -54,6 +54,11 @@ const FLAGS: Record<string, keyof SynthOptions> = { [PREVIOUS_CONTEXT]: 'previou
  */
 export function synthDocuments(files: string[], options: SynthOptions = {}): SynthOutput {
   const { wukongs, errors, warnings } = readWukongs(files);
+  return synthWukongs(wukongs, options, errors, warnings);
+}
+
+/** `synthDocuments` of documents already read; `errors` and `warnings` so far come with the result. */
+export function synthWukongs(wukongs: LoadedWukong[], options: SynthOptions = {}, errors: string[] = [], warnings: string[] = []): SynthOutput {
   const names = new Map<string, string>();
   for (const { source, vm } of wukongs) {
     const file = synthFileName(vm);

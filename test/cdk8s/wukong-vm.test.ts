@@ -1,5 +1,6 @@
-import { ApiObject, JsonPatch, Testing } from 'cdk8s';
-import { WukongValidationError, WukongVm, renderVm } from '../../src';
+import { ApiObject, Chart, JsonPatch, Testing } from 'cdk8s';
+import { VirtualMachine } from '../../imports/kubevirt.io';
+import { MultiNic, WukongValidationError, WukongVm, renderVm } from '../../src';
 import { DEFAULT_USER_DATA } from '../../src/model/net/addressing';
 import { deriveMac } from '../../src/model/net/mac';
 import { quietChart, synth } from '../support/charts';
@@ -182,5 +183,53 @@ describe('WukongVm', () => {
       (vm.node.defaultChild as ApiObject).addJsonPatch(JsonPatch.add('/spec/template/spec/evictionStrategy', 'LiveMigrate'));
     });
     expect(one(objects, 'VirtualMachine').spec.template.spec.evictionStrategy).toBe('LiveMigrate');
+  });
+});
+
+describe('WukongVm.attach (NICs on an L1 VirtualMachine)', () => {
+  function legacy(chart: Chart, id = 'legacy'): VirtualMachine {
+    return new VirtualMachine(chart, id, {
+      metadata: { name: 'legacy', labels: { team: 'erp' } },
+      spec: {
+        runStrategy: 'Always',
+        template: {
+          spec: {
+            domain: { cpu: { sockets: 2 }, devices: { disks: [{ name: 'root', disk: { bus: 'virtio' } }], interfaces: [{ name: 'default', masquerade: {} }] } },
+            networks: [{ name: 'default', pod: {} }],
+            volumes: [{ name: 'root', persistentVolumeClaim: { claimName: 'legacy-root' } }],
+          },
+        },
+      },
+    });
+  }
+
+  test('takes the L1 object\'s place: one VirtualMachine, with the VM\'s fields and the NICs of a MultiNic and its own', () => {
+    let path = '';
+    const objects = synth(chart => {
+      const fabric = new MultiNic(chart, 'fabric', { networks: [{ name: 'storage', vlanId: 200 }] });
+      const vm = WukongVm.attach(legacy(chart), { networks: [fabric.nic('storage', { ipConfig: { address: '192.168.200.5/24' } }), { name: 'mgmt', vlanId: 10 }] });
+      expect(vm.node.path).toBe(`${chart.node.path}/legacy`);
+      path = vm.node.path;
+    });
+    expect(path).not.toBe('');
+    expect(referenceProblems(objects)).toEqual([]);
+    const vms = ofKind(objects, 'VirtualMachine');
+    expect(vms).toHaveLength(1);
+    expect(vms[0].metadata.labels!.team).toBe('erp');
+    expect(vms[0].spec.template.spec.domain.cpu).toEqual({ sockets: 2 });
+    expect(Object.keys(interfaces(vms[0]))).toEqual(['default', 'storage', 'mgmt']);
+    expect(ofKind(objects, 'NetworkAttachmentDefinition').map(n => n.metadata.name)).toEqual(['fabric-storage-nad', 'legacy-mgmt-nad']);
+    expect(Object.keys(networkData(one(objects, 'Secret')).ethernets)).toEqual(['default', 'storage', 'mgmt']);
+  });
+
+  test('adds NICs later with addNic(), as on a VM Wukong made', () => {
+    const objects = synth(chart => WukongVm.attach(legacy(chart)).addNic({ name: 'data', vlanId: 20 }));
+    expect(Object.keys(interfaces(one(objects, 'VirtualMachine')))).toEqual(['default', 'data']);
+  });
+
+  test('fails if a NIC takes the name of one of the VM\'s interfaces', () => {
+    const chart = quietChart();
+    expect(() => WukongVm.attach(legacy(chart), { networks: [{ name: 'default', vlanId: 10 }] }))
+      .toThrow(/networks\[0\]\.name: 'default' is already used by the VM's pod network 'default'/);
   });
 });

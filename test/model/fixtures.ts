@@ -59,3 +59,31 @@ export function nicOf(vm: ResolvedVm, name: string): ResolvedNic {
   if (!nic) throw new Error(`no NIC '${name}' in ${vm.nics.map(n => n.name).join(', ')}`);
   return nic;
 }
+
+/**
+ * The spec of a VirtualMachine defined elsewhere (`spec.virtualMachine`): a pod NIC without a MAC, a CPU topology and
+ * firmware Wukong does not model, a PVC root disk and no cloud-init; `edit` changes the copy.
+ */
+export function baseVmSpec(edit?: (spec: Record<string, any>) => void): Record<string, any> {
+  const spec: Record<string, any> = {
+    runStrategy: 'Always',
+    template: {
+      metadata: { labels: { app: 'legacy' } },
+      spec: {
+        domain: {
+          cpu: { sockets: 2, cores: 1, threads: 1 },
+          memory: { guest: '2Gi' },
+          firmware: { bootloader: { efi: { secureBoot: false } } },
+          devices: {
+            disks: [{ name: 'root', disk: { bus: 'virtio' } }],
+            interfaces: [{ name: 'default', masquerade: {} }],
+          },
+        },
+        networks: [{ name: 'default', pod: {} }],
+        volumes: [{ name: 'root', persistentVolumeClaim: { claimName: 'legacy-root' } }],
+      },
+    },
+  };
+  edit?.(spec);
+  return spec;
+}

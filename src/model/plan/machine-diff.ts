@@ -7,6 +7,7 @@
  */
 import { quantityToBytes } from './hotplug-budget';
 import type { JsonPatchOp } from './vm-patch';
+import { KvVirtualMachine, cloudInitVolumeName } from '../render/vm-spec';
 import { CLOUD_INIT_DISK } from '../resolve/resolve-machine';
 import { stableStringify } from '../spec/stable-json';
 
@@ -36,10 +37,10 @@ const LISTS: ReadonlyArray<MachineField & { readonly nameAt: string }> = [
   { label: 'dataVolumeTemplate', pointer: '/spec/dataVolumeTemplates', nameAt: '/metadata/name' },
 ];
 
-/** The name of a list entry, or undefined for entries the machine does not cover. */
-function keyOf(entry: unknown, nameAt: string): string | undefined {
+/** The name of a list entry, or undefined for the cloud-init disk and volume (`cloudInit`), which the machine does not cover. */
+function keyOf(entry: unknown, nameAt: string, cloudInit: ReadonlySet<string | undefined> = new Set([CLOUD_INIT_DISK])): string | undefined {
   const name = at(entry, nameAt);
-  return typeof name === 'string' && name !== CLOUD_INIT_DISK ? name : undefined;
+  return typeof name === 'string' && !cloudInit.has(name) ? name : undefined;
 }
 
 /** A change of the machine: a field set or removed, or a list entry added, replaced or removed. */
@@ -69,6 +70,8 @@ export function covers(have: unknown, want: unknown): boolean {
  */
 export function machineChanges(live: unknown, want: unknown, applied?: unknown): MachineChange[] {
   const out: MachineChange[] = [];
+  // A VM Wukong attaches NICs to names its cloud-init volume itself.
+  const cloudInit = new Set([CLOUD_INIT_DISK, ...[want, applied].map(vm => cloudInitVolumeName(vm as KvVirtualMachine | undefined))]);
   for (const { label, pointer } of FIELDS) {
     const have = at(live, pointer);
     const value = at(want, pointer);
@@ -80,7 +83,7 @@ export function machineChanges(live: unknown, want: unknown, applied?: unknown):
   }
   for (const { label, pointer, nameAt } of LISTS) {
     const entries = (list: unknown) => new Map((Array.isArray(list) ? list : []).flatMap(e => {
-      const name = keyOf(e, nameAt);
+      const name = keyOf(e, nameAt, cloudInit);
       return name === undefined ? [] : [[name, e] as const];
     }));
     const have = entries(at(live, pointer));

@@ -486,6 +486,8 @@ export function planVm(input: PlanInput): Plan {
     const wasPrimary = (name: string) => input.applied?.nics.find(n => n.name === name)?.primary ?? false;
     for (const live of current.vm.nics) {
       if (input.desired.nics.some(n => n.name === live.name)) continue;
+      // A VM Wukong attaches NICs to has interfaces of its own: those are the VM's, as expected.
+      if (!managed.has(live.name) && input.desired.base?.interfaces.includes(live.name)) continue;
       if (!managed.has(live.name)) {
         ctx.warnings.push(`interface '${live.name}' is on the VM but not in the spec or the last applied one: left alone`);
         continue;

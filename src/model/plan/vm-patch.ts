@@ -7,8 +7,7 @@ import { LiveVm } from './live';
 import { changeKey, machineChanges, machineOps, pointerKey } from './machine-diff';
 import { Plan } from './plan-types';
 import { RenderedVm } from '../render/render';
-import { KvInterface, KvNetwork } from '../render/vm-spec';
-import { CLOUD_INIT_DISK } from '../resolve/resolve-machine';
+import { KvInterface, KvNetwork, KvVirtualMachine, cloudInitVolumeName } from '../render/vm-spec';
 import { APPLIED_ANNOTATION, LAST_APPLIED_ANNOTATION, RECORD_ANNOTATIONS, STARTED_INTERFACES_ANNOTATION } from '../spec/last-applied';
 
 export interface JsonPatchOp {
@@ -110,6 +109,24 @@ function recordOps(input: PatchInput, annotationsCreated: boolean): JsonPatchOp[
   ];
 }
 
+/**
+ * The cloud-init volume as wanted: replaced, guarded by its name, or added with its disk (a VM Wukong attaches NICs
+ * to may have had none).
+ */
+function cloudInitOps(live: any, want: KvVirtualMachine): JsonPatchOp[] {
+  const name = cloudInitVolumeName(want)!;
+  const volume = want.spec.template.spec.volumes.find(v => v.name === name)!;
+  const volumes = (live.spec?.template?.spec?.volumes ?? undefined) as Array<{ name: string }> | undefined;
+  const i = volumes?.findIndex(x => x.name === name) ?? -1;
+  if (i >= 0) return [{ op: 'test', path: `/spec/template/spec/volumes/${i}/name`, value: name }, { op: 'replace', path: `/spec/template/spec/volumes/${i}`, value: volume }];
+  const disk = want.spec.template.spec.domain.devices.disks.find(d => d.name === name)!;
+  const disks = live.spec?.template?.spec?.domain?.devices?.disks as unknown[] | undefined;
+  return [
+    volumes ? { op: 'add', path: '/spec/template/spec/volumes/-', value: volume } : { op: 'add', path: '/spec/template/spec/volumes', value: [volume] },
+    disks ? { op: 'add', path: '/spec/template/spec/domain/devices/disks/-', value: disk } : { op: 'add', path: '/spec/template/spec/domain/devices/disks', value: [disk] },
+  ];
+}
+
 function vmFieldOps(input: PatchInput): JsonPatchOp[] {
   const { plan, live, desired, lastApplied } = input;
   const want = desired.virtualMachine;
@@ -131,10 +148,7 @@ function vmFieldOps(input: PatchInput): JsonPatchOp[] {
   }
   // On a stopped VM the same template edits are a vm-update: there is no running instance to restart.
   if (vmEntries.some(e => e.action === 'restart-required' || (e.action === 'vm-update' && !plan.running))) {
-    const volumes = (live.raw.spec?.template?.spec?.volumes ?? []) as Array<{ name: string }>;
-    const i = volumes.findIndex(x => x.name === CLOUD_INIT_DISK);
-    const cloudInit = want.spec.template.spec.volumes.find(v => v.name === CLOUD_INIT_DISK)!;
-    if (i >= 0) ops.push({ op: 'test', path: `/spec/template/spec/volumes/${i}/name`, value: CLOUD_INIT_DISK }, { op: 'replace', path: `/spec/template/spec/volumes/${i}`, value: cloudInit });
+    ops.push(...cloudInitOps(live.raw, want));
   }
   // Template labels and Kube-OVN annotations follow the NICs and fields applied above.
   const templateExists = live.raw.spec?.template?.metadata !== undefined;

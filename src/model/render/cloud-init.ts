@@ -66,10 +66,14 @@ function ethernet(nic: ResolvedNic): Record<string, unknown> {
   return e;
 }
 
-/** The v2 network config of a VM: one `ethernets` entry per NIC on the VM, ordered by rank (priority). */
+/**
+ * The v2 network config of a VM: one `ethernets` entry per NIC on the VM, ordered by rank (priority). A VM Wukong
+ * attaches NICs to keeps its own network data, its entries first.
+ */
 export function buildNetworkData(vm: ResolvedVm): NetworkDataV2 {
   const ordered = vm.nics.filter(n => n.state !== 'absent').sort((a, b) => a.rank - b.rank);
-  return { version: 2, ethernets: Object.fromEntries(ordered.map(n => [n.name, ethernet(n)])) };
+  const own = vm.base?.networkData;
+  return { ...own, version: 2, ethernets: { ...own?.ethernets, ...Object.fromEntries(ordered.map(n => [n.name, ethernet(n)])) } };
 }
 
 /** Serializes network data as YAML with every string value double-quoted (see the module comment). */

@@ -59,9 +59,13 @@ export function renderSubnet(subnet: ResolvedSubnet, labels?: Record<string, str
   };
 }
 
-/** The Secret KubeVirt reads cloud-init data from (keys `userdata` and `networkdata`). */
-export function renderCloudInitSecret(meta: ObjectMeta, userData: string, networkData: string): SecretManifest {
-  return { apiVersion: 'v1', kind: 'Secret', metadata: meta, type: 'Opaque', stringData: { userdata: userData, networkdata: networkData } };
+/**
+ * The Secret KubeVirt reads cloud-init data from (keys `userdata` and `networkdata`); without `userData` (a VM that
+ * keeps its own), only the network data.
+ */
+export function renderCloudInitSecret(meta: ObjectMeta, userData: string | undefined, networkData: string): SecretManifest {
+  const stringData: Record<string, string> = userData === undefined ? { networkdata: networkData } : { userdata: userData, networkdata: networkData };
+  return { apiVersion: 'v1', kind: 'Secret', metadata: meta, type: 'Opaque', stringData };
 }
 
 /** A Secret's `data` as the API returns it, decoded from base64. */

@@ -49,8 +49,10 @@ export function renderResolvedVm(vm: ResolvedVm, warnings: Issue[] = [], deliver
     const problems = inlineProblems(vm, networkData, deliveryPath);
     if (problems.length) throw new WukongValidationError(`VM '${vm.namespace}/${vm.name}'`, problems);
   }
+  // A VM Wukong attaches NICs to keeps its user data where it has it.
+  const userData = vm.base?.cloudInitVolume ? undefined : vm.userData;
   const secret = vm.networkDataDelivery === 'secret'
-    ? renderCloudInitSecret({ name: cloudInitSecretName(vm.name), namespace: vm.namespace, labels }, vm.userData, networkData)
+    ? renderCloudInitSecret({ name: cloudInitSecretName(vm.name), namespace: vm.namespace, labels }, userData, networkData)
     : undefined;
   const virtualMachine = renderVirtualMachine(vm, secret ? { secretName: secret.metadata.name } : { userData: vm.userData, networkData });
   // The NADs and Subnets on first read: a cdk8s app renders each in its own construct and never reads them here, so

@@ -4,6 +4,7 @@
  */
 import { kubeOvnAnnotations } from '../net/kube-ovn';
 import { formatNadRef, podInterfaceName } from '../net/names';
+import type { ResolvedBase } from '../resolve/resolve-base';
 import { CLOUD_INIT_DISK, CONTAINER_DISK, ResolvedDisk, ResolvedMachine } from '../resolve/resolve-machine';
 import { ResolvedNic, ResolvedVm } from '../resolve/resolved';
 import { AffinityConfig, EvictionStrategy, ResourcesConfig, TolerationConfig } from '../spec/machine';
@@ -192,8 +193,14 @@ function schedulingFields(m: ResolvedMachine): Partial<KvVirtualMachineSpec['tem
   };
 }
 
+/** The name of a VirtualMachine's cloud-init (NoCloud) volume: Wukong's own, or that of a VM its NICs are attached to. */
+export function cloudInitVolumeName(vm: KvVirtualMachine | undefined): string | undefined {
+  return vm?.spec?.template?.spec?.volumes?.find(v => v.cloudInitNoCloud)?.name;
+}
+
 /** Renders the VirtualMachine of a resolved VM. */
 export function renderVirtualMachine(vm: ResolvedVm, cloudInit: CloudInitSource): KvVirtualMachine {
+  if (vm.base) return renderAttachedVm(vm, vm.base, cloudInit);
   const annotations = templateAnnotations(vm);
   const hasPodNetwork = vm.nics.some(n => n.type === 'pod');
   const tombstones = vm.tombstones ?? [];
@@ -239,5 +246,74 @@ export function renderVirtualMachine(vm: ResolvedVm, cloudInit: CloudInitSource)
         },
       },
     },
+  };
+}
+
+type Json = Record<string, any>;
+
+/** A NoCloud source with its network data taken from `cloudInit`, its user data left as the VM has it. */
+function withNetworkData(existing: Json | undefined, cloudInit: CloudInitSource): KvCloudInitNoCloud {
+  const { networkData, networkDataBase64, networkDataSecretRef, ...rest } = existing ?? {};
+  if ('secretName' in cloudInit) {
+    const ref = { name: cloudInit.secretName };
+    return existing ? { ...rest, networkDataSecretRef: ref } : { secretRef: ref, networkDataSecretRef: ref };
+  }
+  return existing ? { ...rest, networkData: cloudInit.networkData } : { userData: cloudInit.userData, networkData: cloudInit.networkData };
+}
+
+/**
+ * The VM defined elsewhere with Wukong's NICs attached: its spec as given, plus Wukong's interfaces and networks after
+ * its own, a MAC on the pod NIC Wukong's network data finds it by, the Kube-OVN annotations, and the network data in
+ * its NoCloud volume (one is added when it has none). Nothing else of the VM changes.
+ */
+function renderAttachedVm(vm: ResolvedVm, base: ResolvedBase, cloudInit: CloudInitSource): KvVirtualMachine {
+  const spec = base.spec;
+  const template: Json = spec.template ?? {};
+  const tspec: Json = template.spec;
+  const devices: Json = tspec.domain?.devices ?? {};
+  const own = new Set(base.interfaces);
+  const mine = vm.nics.filter(n => !own.has(n.name));
+  const pinned = new Map(vm.nics.filter(n => own.has(n.name)).map(n => [n.name, n.mac]));
+  const tombstones = vm.tombstones ?? [];
+  const interfaces = [
+    ...(devices.interfaces ?? []).map((i: Json) => (i.macAddress === undefined && pinned.has(i.name) ? { ...i, macAddress: pinned.get(i.name) } : i)),
+    ...mine.map(kvInterface), ...tombstones.map(t => t.iface),
+  ];
+  const networks = [...(tspec.networks ?? []), ...mine.map(n => kvNetwork(n, vm.namespace)), ...tombstones.map(t => t.network)];
+  const volumes: Json[] = tspec.volumes ?? [];
+  const at = volumes.findIndex(v => v.name === base.cloudInitVolume);
+  const cloudInitVolume = {
+    name: base.cloudInitVolume ?? CLOUD_INIT_DISK,
+    cloudInitNoCloud: withNetworkData(volumes[at]?.cloudInitNoCloud, cloudInit),
+  };
+  const annotations = { ...template.metadata?.annotations, ...templateAnnotations(vm) };
+  return {
+    apiVersion: 'kubevirt.io/v1',
+    kind: 'VirtualMachine',
+    metadata: vmMetadata(vm),
+    spec: {
+      ...spec,
+      template: {
+        ...template,
+        metadata: {
+          ...template.metadata,
+          labels: { ...template.metadata?.labels, [VM_NAME_LABEL]: vm.name },
+          ...(Object.keys(annotations).length ? { annotations } : {}),
+        },
+        spec: {
+          ...tspec,
+          domain: {
+            ...tspec.domain,
+            devices: {
+              ...devices,
+              disks: at >= 0 ? devices.disks ?? [] : [...devices.disks ?? [], { name: CLOUD_INIT_DISK, disk: { bus: 'virtio' } }],
+              ...(interfaces.length ? { interfaces } : {}),
+            },
+          },
+          ...(networks.length ? { networks } : {}),
+          volumes: at >= 0 ? volumes.map((v, i) => (i === at ? cloudInitVolume : v)) : [...volumes, cloudInitVolume],
+        },
+      },
+    } as KvVirtualMachineSpec,
   };
 }

@@ -6,5 +6,6 @@ export { nicCniConfig } from './resolve-nic';
 export type { NicPlacement, VmContext } from './resolve-nic';
 export type { IpContext } from './resolve-ip';
 export { Inventory } from './inventory';
-export { readWukong } from './wukong-manifest';
-export type { WukongReadResult } from './wukong-manifest';
+export { attachedWukong, readWukong } from './wukong-manifest';
+export type { AttachedWukong, WukongReadResult } from './wukong-manifest';
+export type { GuestNetworkData, ResolvedBase } from './resolve-base';

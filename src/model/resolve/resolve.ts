@@ -1,8 +1,9 @@
 import { Inventory } from './inventory';
+import { BaseResolution, resolveBase } from './resolve-base';
 import { resolveIpConfig, resolveRoutes } from './resolve-ip';
 import { resolveMachine } from './resolve-machine';
 import { NicPlacement, VmContext, checkInt, resolveMac, resolveNic } from './resolve-nic';
-import { ResolvedNic, ResolvedVm } from './resolved';
+import { Binding, ResolvedNic, ResolvedVm } from './resolved';
 import { DEFAULT_USER_DATA } from '../net/addressing';
 import { dns1123LabelProblem, labelValueProblem, metadataKeyProblem } from '../net/names';
 import { OTHER_PCI_DEVICES, canonicalQuantity, hotplugPortBudget, quantityToBytes } from '../plan/hotplug-budget';
@@ -12,7 +13,7 @@ import { RECORD_ANNOTATIONS } from '../spec/last-applied';
 import { checkShape, present } from '../spec/shape';
 import {
   DEFAULT_CPU, DEFAULT_IMAGE, DEFAULT_MEMORY, DEFAULT_NAMESPACE, DEFAULT_POD_NETWORK_NAME, PodNetworkConfig,
-  WukongMetadata, WukongSpec,
+  RunStrategy, WukongMetadata, WukongSpec,
 } from '../spec/types';
 import { METADATA_SHAPE, SPEC_SHAPE } from '../spec/wukong-schema';
 
@@ -102,18 +103,18 @@ function placeNics(spec: WukongSpec, pod: PodNetworkConfig | undefined, issues: 
   return placement;
 }
 
-function checkNames(spec: WukongSpec, podName: string | undefined, issues: IssueCollector): void {
-  const seen = new Map<string, string>();
-  if (podName !== undefined) seen.set(podName, 'podNetwork.name');
+function checkNames(spec: WukongSpec, podName: string | undefined, attach: BaseResolution | undefined, issues: IssueCollector): void {
+  const seen = new Map<string, string>(attach?.names);
+  if (podName !== undefined) seen.set(podName, attach ? attach.base.interfaces.length ? `the VM's pod network '${podName}'` : 'KubeVirt\'s default pod network' : 'podNetwork.name');
   for (const [n, i] of present(spec.networks)) {
     const path = `networks[${i}].name`;
     const other = seen.get(n.name);
-    if (other) issues.error(path, `${show(n.name)} is already used by ${other}; NIC names must be unique within a VM`, [other]);
+    if (other) issues.error(path, `${show(n.name)} is already used by ${other}; NIC names must be unique within a VM`, other.includes(' ') ? [] : [other]);
     else seen.set(n.name, path);
   }
 }
 
-function resolvePodNic(pod: PodNetworkConfig | undefined, place: NicPlacement, ctx: VmContext): ResolvedNic {
+function resolvePodNic(pod: PodNetworkConfig | undefined, place: NicPlacement, ctx: VmContext, binding: Binding = 'masquerade'): ResolvedNic {
   const path = 'podNetwork';
   const name = pod?.name ?? DEFAULT_POD_NETWORK_NAME;
   const problem = dns1123LabelProblem(name);
@@ -127,7 +128,7 @@ function resolvePodNic(pod: PodNetworkConfig | undefined, place: NicPlacement, c
     path,
     name,
     type: 'pod',
-    binding: 'masquerade',
+    binding,
     mac,
     macSource,
     primary: place.primary,
@@ -140,8 +141,8 @@ function resolvePodNic(pod: PodNetworkConfig | undefined, place: NicPlacement, c
   };
 }
 
-function checkDuplicateMacs(nics: ResolvedNic[], issues: IssueCollector): void {
-  const seen = new Map<string, string>();
+function checkDuplicateMacs(nics: ResolvedNic[], attach: BaseResolution | undefined, issues: IssueCollector): void {
+  const seen = new Map<string, string>([...attach?.macs ?? []].map(([path, mac]) => [mac, path]));
   for (const nic of nics) {
     const other = seen.get(nic.mac);
     // Two NICs of one name derive one MAC; the duplicate name is already reported.
@@ -164,13 +165,13 @@ function checkSubnets(nics: ResolvedNic[], issues: IssueCollector): void {
 }
 
 /** `memory` undefined (an instance type sets it) counts as the least, which leaves the fewest ports: the safe side. */
-function warnPortBudget(nics: ResolvedNic[], memory: string | undefined, issues: IssueCollector): void {
-  const input = { interfaces: nics.length, otherDevices: OTHER_PCI_DEVICES, guestMemoryBytes: quantityToBytes(memory ?? '0') ?? 0 };
+function warnPortBudget(interfaces: number, memory: string | undefined, issues: IssueCollector): void {
+  const input = { interfaces, otherDevices: OTHER_PCI_DEVICES, guestMemoryBytes: quantityToBytes(memory ?? '0') ?? 0 };
   const old = hotplugPortBudget({ ...input, version: { major: 1, minor: 5 } });
   if (old > 0) return;
   const newest = hotplugPortBudget({ ...input, version: NEWEST_DOCUMENTED_KUBEVIRT });
-  issues.warn('networks', `${nics.length} interfaces exceed KubeVirt's 4 reserved hot-plug slots: on KubeVirt 1.0-1.5 no NIC can be `
-    + `hot-plugged into this VM without a restart (max(0, 4 - ${nics.length}) = 0); 1.6+ leaves ${newest} PCIe ports for hot-plugged NICs and disks`);
+  issues.warn('networks', `${interfaces} interfaces exceed KubeVirt's 4 reserved hot-plug slots: on KubeVirt 1.0-1.5 no NIC can be `
+    + `hot-plugged into this VM without a restart (max(0, 4 - ${interfaces}) = 0); 1.6+ leaves ${newest} PCIe ports for hot-plugged NICs and disks`);
 }
 
 /**
@@ -190,25 +191,29 @@ export function resolveVm(metadataInput: unknown, specInput: unknown, paths?: Fi
 
 function resolveSpec(meta: WukongMetadata, specInput: unknown): ResolveResult {
   const issues = new IssueCollector();
-  const spec = (checkShape(specInput ?? {}, SPEC_SHAPE, '', issues) ?? {}) as WukongSpec;
-  checkMachine(spec, issues);
+  const given = (checkShape(specInput ?? {}, SPEC_SHAPE, '', issues) ?? {}) as WukongSpec;
+  // Attached to a VM defined elsewhere, the machine is that VM's; without one, Wukong's own fields describe it.
+  const attach = given.virtualMachine !== undefined ? resolveBase(given, issues) : undefined;
+  if (given.virtualMachine === undefined) checkMachine(given, issues);
+  const spec = attach ? attachedSpec(given, attach, issues) : given;
   const vmName = meta.name ?? '';
   const namespace = meta.namespace ?? DEFAULT_NAMESPACE;
-  const pod = spec.podNetwork;
+  // The VM's pod NIC keeps the default route it has unless an attached NIC asks for it.
+  const pod = attach ? { ...attach.podNetwork, primary: !spec.networks?.some(n => n?.primary) } : spec.podNetwork;
   const podEnabled = pod?.enabled ?? true;
-  checkNames(spec, podEnabled ? pod?.name ?? DEFAULT_POD_NETWORK_NAME : undefined, issues);
+  checkNames(spec, podEnabled ? pod?.name ?? DEFAULT_POD_NETWORK_NAME : undefined, attach, issues);
   const placement = placeNics(spec, pod, issues);
   const ctx: VmContext = { vmName, namespace, issues, networksPath: 'networks' };
   const nics: ResolvedNic[] = [];
-  if (podEnabled) nics.push(resolvePodNic(pod, placement.get('podNetwork')!, ctx));
+  if (podEnabled) nics.push(resolvePodNic(pod, placement.get('podNetwork')!, ctx, attach?.podBinding));
   for (const [n, i] of present(spec.networks)) nics.push(resolveNic(n, placement.get(`${ctx.networksPath}[${i}]`)!, ctx));
-  checkDuplicateMacs(nics, issues);
+  checkDuplicateMacs(nics, attach, issues);
   checkSubnets(nics, issues);
   const machine = resolveMachine(spec, vmName, issues);
   // An instance type sizes the VM itself; without one, Wukong's defaults do.
-  const sized = !spec.instancetype;
+  const sized = !spec.instancetype && !attach;
   const memory = sized ? canonicalQuantity(spec.memory ?? DEFAULT_MEMORY) ?? DEFAULT_MEMORY : undefined;
-  warnPortBudget(nics, memory, issues);
+  warnPortBudget(nics.length + (attach?.ownInterfaces ?? 0), memory, issues);
   if (issues.hasErrors) return { issues: issues.issues };
   return {
     issues: issues.issues,
@@ -218,13 +223,29 @@ function resolveSpec(meta: WukongMetadata, specInput: unknown): ResolveResult {
       labels: { ...meta.labels },
       annotations: { ...meta.annotations },
       ...(sized ? { cpu: spec.cpu ?? DEFAULT_CPU, memory } : {}),
-      ...(spec.image !== undefined || !machine.disks.length ? { image: spec.image ?? DEFAULT_IMAGE } : {}),
+      ...(!attach && (spec.image !== undefined || !machine.disks.length) ? { image: spec.image ?? DEFAULT_IMAGE } : {}),
       machine,
-      runStrategy: spec.runStrategy ?? 'Always',
-      userData: spec.userData ?? DEFAULT_USER_DATA,
+      runStrategy: (attach?.runStrategy ?? spec.runStrategy ?? 'Always') as RunStrategy,
+      userData: attach?.userData ?? spec.userData ?? DEFAULT_USER_DATA,
       networkDataDelivery: spec.networkDataDelivery ?? 'secret',
       onMissingMultus: spec.onMissingMultus ?? 'fail',
       nics,
+      ...(attach ? { base: attach.base } : {}),
     },
   };
+}
+
+/**
+ * The spec as resolved on a VM with network data of its own: that data keeps the default route, so an attached NIC
+ * is never primary by default, and may not be made so.
+ */
+function attachedSpec(spec: WukongSpec, attach: BaseResolution, issues: IssueCollector): WukongSpec {
+  if (!attach.base.networkData) return spec;
+  for (const [n, i] of present(spec.networks)) {
+    if (n.primary) {
+      issues.error(`networks[${i}].primary`, 'is set, but the VM\'s own network data decides its default route; remove primary here, or move the '
+        + 'default route to this NIC in that network data');
+    }
+  }
+  return { ...spec, networks: spec.networks?.map(n => n && { primary: false, ...n }) };
 }

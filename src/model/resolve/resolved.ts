@@ -1,3 +1,4 @@
+import type { ResolvedBase } from './resolve-base';
 import { ResolvedMachine } from './resolve-machine';
 import { Cidr, Ip } from '../net/ip';
 import type { Tombstone } from '../render/gitops';
@@ -102,6 +103,8 @@ export interface ResolvedVm {
   readonly onMissingMultus: OnMissingMultus;
   /** Pod network first (when enabled), then `networks[]` in declaration order. */
   readonly nics: ResolvedNic[];
+  /** The VM defined elsewhere that the NICs are attached to (`spec.virtualMachine`). @default - none */
+  readonly base?: ResolvedBase;
   /** NICs of the previous synthesized output that left the code, kept unplugged (see gitops.ts). @default - none */
   readonly tombstones?: Tombstone[];
 }

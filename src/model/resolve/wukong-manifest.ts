@@ -3,7 +3,8 @@ import { resolveVm } from './resolve';
 import { ResolvedVm } from './resolved';
 import { Issue, IssueCollector, MANIFEST_PATHS, show } from '../spec/issues';
 import { LastApplied } from '../spec/last-applied';
-import { WUKONG_API_VERSION, WUKONG_KIND } from '../spec/types';
+import { definedOnly } from '../spec/stable-json';
+import { WUKONG_API_VERSION, WUKONG_KIND, WukongManifest } from '../spec/types';
 
 /** Metadata fields a server adds; harmless in input exported from a cluster, and ignored. */
 const SERVER_METADATA = ['uid', 'resourceVersion', 'generation', 'creationTimestamp', 'managedFields', 'selfLink', 'finalizers', 'ownerReferences'];
@@ -38,4 +39,52 @@ export function readWukong(doc: unknown): WukongReadResult {
   if (issues.hasErrors || !result.vm) return { issues: all };
   const manifest = { metadata: { ...(metadata as LastApplied['metadata']), namespace: result.vm.namespace }, spec: o.spec as LastApplied['spec'] };
   return { vm: result.vm, manifest, issues: all };
+}
+
+/** What a NICs document for `attachedWukong` may hold: the fields of a Wukong spec that are not the VM's own. */
+const ATTACH_FIELDS = ['networks', 'networkDataDelivery', 'onMissingMultus'];
+/** kubectl's record on objects it applied: the VM's tooling's business, not a label or annotation to carry over. */
+const KUBECTL_LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+export interface AttachedWukong {
+  /** The Wukong object of the VM with the NICs attached (`spec.virtualMachine`), when both documents are usable. */
+  readonly manifest?: WukongManifest;
+  /** Problems of the VM document (`source: 'vm'`, paths in it) and of the NICs document (`source: 'nics'`). */
+  readonly issues: Array<Issue & { readonly source: 'vm' | 'nics' }>;
+}
+
+/**
+ * The Wukong object that attaches the NICs of `nics` (`networks`, and optionally `networkDataDelivery` and
+ * `onMissingMultus`) to the VirtualMachine manifest `vm`: its metadata become the Wukong's, its spec `spec.virtualMachine`.
+ * Only the envelopes are checked here; `readWukong` checks the rest.
+ */
+export function attachedWukong(vm: unknown, nics: unknown): AttachedWukong {
+  const issues: Array<Issue & { source: 'vm' | 'nics' }> = [];
+  const error = (source: 'vm' | 'nics', path: string, message: string) => issues.push({ severity: 'error', path, message, source });
+  const isMap = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isMap(vm)) {
+    error('vm', '', `must be a VirtualMachine manifest (apiVersion kubevirt.io/v1), got ${show(vm)}`);
+  } else {
+    if (vm.apiVersion !== 'kubevirt.io/v1') error('vm', 'apiVersion', `${show(vm.apiVersion)} is not 'kubevirt.io/v1'`);
+    if (vm.kind !== 'VirtualMachine') error('vm', 'kind', `${show(vm.kind)} is not 'VirtualMachine'; Wukong attaches NICs to a VirtualMachine`);
+    if (!isMap(vm.metadata) || typeof vm.metadata.name !== 'string') error('vm', 'metadata.name', 'is required');
+    if (!isMap(vm.spec)) error('vm', 'spec', 'is required: the VirtualMachine\'s spec, template included');
+  }
+  if (!isMap(nics)) {
+    error('nics', '', `must be a map with networks (and optionally networkDataDelivery, onMissingMultus), got ${show(nics)}`);
+  } else {
+    for (const key of Object.keys(nics)) {
+      if (!ATTACH_FIELDS.includes(key)) {
+        error('nics', key, `is not a field of attached NICs (${ATTACH_FIELDS.join(', ')}); the VM's own fields stay in its manifest`);
+      }
+    }
+  }
+  if (issues.length || !isMap(vm) || !isMap(nics)) return { issues };
+  const { name, namespace, labels, annotations } = vm.metadata;
+  const kept = isMap(annotations) ? Object.fromEntries(Object.entries(annotations).filter(([k]) => k !== KUBECTL_LAST_APPLIED)) : undefined;
+  const metadata = definedOnly({ name, namespace, labels, annotations: kept && Object.keys(kept).length ? kept : undefined });
+  return {
+    issues,
+    manifest: { apiVersion: WUKONG_API_VERSION, kind: WUKONG_KIND, metadata, spec: { ...nics, virtualMachine: vm.spec } },
+  };
 }

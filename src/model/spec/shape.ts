@@ -8,13 +8,16 @@ export type Shape =
   | { readonly kind: 'enum'; readonly values: readonly string[] }
   | { readonly kind: 'stringMap' }
   | { readonly kind: 'list'; readonly item: Shape }
-  | { readonly kind: 'object'; readonly fields: Record<string, Shape>; readonly required?: readonly string[] };
+  | { readonly kind: 'object'; readonly fields: Record<string, Shape>; readonly required?: readonly string[] }
+  /** Any JSON object, taken as it is: an upstream object whose own API server checks it (a VirtualMachine's spec). */
+  | { readonly kind: 'json' };
 
 export const S = {
   string: { kind: 'string' } as Shape,
   number: { kind: 'number' } as Shape,
   bool: { kind: 'bool' } as Shape,
   stringMap: { kind: 'stringMap' } as Shape,
+  json: { kind: 'json' } as Shape,
   enum: (values: readonly string[]): Shape => ({ kind: 'enum', values }),
   list: (item: Shape): Shape => ({ kind: 'list', item }),
   object: (fields: Record<string, Shape>, required: readonly string[] = []): Shape => ({ kind: 'object', fields, required }),
@@ -83,6 +86,10 @@ export function checkShape(value: unknown, shape: Shape, path: string, issues: I
       return value.map((item, i) => checkShape(item, shape.item, child(path, i), issues));
     case 'object':
       return checkObject(value, shape, path, issues);
+    case 'json':
+      if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value;
+      issues.error(path, `must be an object, got ${typeName(value)}`);
+      return undefined;
   }
 }
 

@@ -192,6 +192,15 @@ export interface WukongSpec extends MachineConfig {
   readonly networkDataDelivery?: NetworkDataDelivery;
   /** @default 'fail' */
   readonly onMissingMultus?: OnMissingMultus;
+  /**
+   * The `spec` of a VirtualMachine defined elsewhere, to attach `networks` to: its machine, disks, user data and
+   * interfaces stay as they are, and Wukong adds its NICs, their NADs and their network data (added by MAC to the VM's
+   * inline network data, or written to Wukong's Secret). The machine fields above and `podNetwork` are then the VM's
+   * own and set there.
+   * @default - none: Wukong makes the whole VM
+   * @see https://kubevirt.io/api-reference/main/definitions.html#_v1_virtualmachinespec
+   */
+  readonly virtualMachine?: Record<string, unknown>;
 }
 
 export interface WukongMetadata {

@@ -135,6 +135,7 @@ export const SPEC_SHAPE = S.object({
   })),
   evictionStrategy: S.enum(EVICTION_STRATEGIES),
   terminationGracePeriodSeconds: S.number,
+  virtualMachine: S.json,
 });
 
 /** Shape of `metadata` of a Wukong object. */

@@ -1,4 +1,5 @@
 import { Plan, PlanAction, PlanInput, PlanSubject, planExitCode, planVm, userDataDigest, withoutMultus } from '../../../src/model';
+import { baseVmSpec } from '../fixtures';
 import {
   DATA, Json, MACVLAN, ext, META, MGMT, OVN, OVS, STOR, VF, entryOf, liveOf, markAbsent, rows, scenario, spec, v, vmOf, vmiOf,
 } from '../plan-fixtures';
@@ -785,5 +786,45 @@ describe('planVm: how each NIC is addressed', () => {
     expect(entryOf(plan, 'stor').reason).toMatch(/^only its NAD's static IPAM changes/);
     expect(entryOf(plan, 'ns/web-stor-nad', 'NetworkAttachmentDefinition')).toMatchObject({ action: 'nad-update', applies: true });
     expect(planExitCode(plan)).toBe(0);
+  });
+});
+
+describe('planVm: NICs attached to a VM defined elsewhere', () => {
+  const pinned = (s: Json) => { s.template.spec.domain.devices.interfaces[0].macAddress = '02:aa:00:00:00:01'; };
+  /** The VM as its own tooling created it: no Wukong NICs, no record. */
+  const foreign = (vmSpec: Json) => ({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachine', metadata: { ...META, resourceVersion: '1' }, spec: vmSpec });
+
+  test('hot-plugs the NICs into the running VM and holds the cloud-init volume it gains for a restart', () => {
+    const plan = planVm({
+      desired: vmOf({ virtualMachine: baseVmSpec(pinned), networks: [DATA] }),
+      live: { vm: foreign(baseVmSpec(pinned)), vmi: vmiOf(['default']), nads: [], subnets: [], secret: null },
+      kubevirtVersion: v(8),
+    });
+    expect(rows(plan)).toEqual(expect.arrayContaining(['nic data hotplug', 'nic default unchanged', 'VirtualMachine web vm-update']));
+    const restart = plan.entries.find(e => e.subject === 'VirtualMachine' && e.action === 'restart-required');
+    expect(restart).toMatchObject({ applies: false, reason: expect.stringMatching(/^cloud-init source \(networkDataDelivery\)/) });
+    // Wukong's labels are live; the NIC and the NAD it needs apply now.
+    expect(entryOf(plan, 'data').applies).toBe(true);
+    expect(planExitCode(plan)).toBe(3);
+  });
+
+  test('says a MAC Wukong pins on the VM\'s pod NIC changes it at a restart', () => {
+    const plan = planVm({
+      desired: vmOf({ virtualMachine: baseVmSpec(), networks: [DATA] }),
+      live: { vm: foreign(baseVmSpec()), vmi: vmiOf(['default']), nads: [], subnets: [], secret: null },
+      kubevirtVersion: v(8),
+    });
+    expect(entryOf(plan, 'default')).toMatchObject({ action: 'restart-required', reason: expect.stringMatching(/^MAC \(none\) → [0-9a-f:]{17}: KubeVirt applies changes to an existing interface only at a restart/) });
+  });
+
+  test('plans day 2 as on a VM Wukong made: a NIC added hot-plugs, nothing else changes, the VM\'s own NICs stay quiet', () => {
+    const legacy = (s: Json) => {
+      s.template.spec.domain.devices.interfaces.push({ name: 'legacy', bridge: {}, macAddress: '02:aa:00:00:00:02' });
+      s.template.spec.networks.push({ name: 'legacy', multus: { networkName: 'legacy-net' } });
+    };
+    const before = { virtualMachine: baseVmSpec(legacy), networks: [DATA] };
+    const plan = planVm(scenario(before, { ...before, networks: [DATA, MGMT] }));
+    expect(rows(plan).filter(r => !r.endsWith('unchanged'))).toEqual(['NetworkAttachmentDefinition ns/web-mgmt-nad nad-create', 'Secret ns/web-cloudinit secret-update', 'nic mgmt hotplug']);
+    expect(plan.warnings).toEqual([]);
   });
 });

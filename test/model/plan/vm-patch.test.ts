@@ -1,5 +1,6 @@
 import { APPLIED_ANNOTATION, JsonPatchOp, LAST_APPLIED_ANNOTATION, PlanInput, STARTED_INTERFACES_ANNOTATION, parseLiveVm, planVm, renderResolvedVm, vmPatch } from '../../../src/model';
 import { pointerKey } from '../../../src/model/plan/machine-diff';
+import { baseVmSpec } from '../fixtures';
 import {
   DATA, Json, MACVLAN, META, MGMT, OVN, STOR, applyJsonPatch, clone, ext, interfacesOf, liveOf, networksOf, scenario, spec, vmOf,
 } from '../plan-fixtures';
@@ -255,5 +256,39 @@ describe('vmPatch', () => {
     expect(interfacesOf(after)).toEqual(interfacesOf(desired));
     expect(networksOf(after)).toEqual(networksOf(desired));
     expect(after.spec.template.spec.domain.cpu.cores).toBe(2);
+  });
+});
+
+describe('vmPatch: a VM defined elsewhere, NICs attached', () => {
+  const foreign = (vmSpec: Json) => ({ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachine', metadata: { ...META, resourceVersion: '1' }, spec: vmSpec });
+
+  it('adds the cloud-init volume and disk the VM lacks, with --allow-restart, and leaves the VM\'s own fields alone', () => {
+    const own = baseVmSpec();
+    const input: PlanInput = {
+      desired: vmOf({ virtualMachine: own, networks: [DATA] }),
+      live: { vm: foreign(clone(own)), vmi: null, nads: [], subnets: [], secret: null },
+      kubevirtVersion: { major: 1, minor: 8 },
+      allowRestart: true,
+    };
+    const { ops, live, desired } = patchOf(input);
+    expect(ops).toContainEqual({ op: 'add', path: '/spec/template/spec/volumes/-', value: desired.spec.template.spec.volumes[1] });
+    expect(ops).toContainEqual({ op: 'add', path: '/spec/template/spec/domain/devices/disks/-', value: { name: 'cloudinitdisk', disk: { bus: 'virtio' } } });
+    const after = applyJsonPatch(live, ops);
+    expect(after.spec.template.spec).toEqual(desired.spec.template.spec);
+    expect(after.spec.template.spec.domain.cpu).toEqual(own.template.spec.domain.cpu);
+  });
+
+  it('replaces the VM\'s own cloud-init volume under its own name', () => {
+    const own = baseVmSpec(s => {
+      s.template.spec.domain.devices.disks.push({ name: 'ci', disk: { bus: 'virtio' } });
+      s.template.spec.volumes.push({ name: 'ci', cloudInitNoCloud: { userData: '#cloud-config\n' } });
+    });
+    const { ops, live, desired } = patchOf({
+      desired: vmOf({ virtualMachine: own, networks: [DATA] }),
+      live: { vm: foreign(clone(own)), vmi: null, nads: [], subnets: [], secret: null },
+      kubevirtVersion: { major: 1, minor: 8 },
+    });
+    expect(ops).toContainEqual({ op: 'test', path: '/spec/template/spec/volumes/1/name', value: 'ci' });
+    expect(applyJsonPatch(live, ops).spec.template.spec).toEqual(desired.spec.template.spec);
   });
 });

@@ -1,10 +1,11 @@
 import { createHash } from 'crypto';
 import { MANAGED_BY, MANAGED_BY_LABEL, VM_NAME_LABEL, VM_NAMESPACE_LABEL, ownedLabels } from '../../../src/model';
 import { deriveMac } from '../../../src/model/net/mac';
+import { renderResolvedVm } from '../../../src/model/render/render';
 import { kvInterface, kvNetwork, renderVirtualMachine } from '../../../src/model/render/vm-spec';
 import { CLOUD_INIT_DISK, CONTAINER_DISK } from '../../../src/model/resolve/resolve-machine';
 import { DEFAULT_IMAGE } from '../../../src/model/spec/types';
-import { nicOf, resolveOk, withNets } from '../fixtures';
+import { baseVmSpec, nicOf, resolveOk, withNets } from '../fixtures';
 
 const META = { name: 'web', namespace: 'prod', labels: { 'app': 'web', 'app.kubernetes.io/managed-by': 'me' }, annotations: { note: 'x' } };
 const mac = (nic: string) => deriveMac('prod', 'web', nic);
@@ -154,5 +155,69 @@ describe('ownedLabels', () => {
     expect([MANAGED_BY_LABEL, MANAGED_BY, VM_NAME_LABEL, VM_NAMESPACE_LABEL]).toEqual([
       'app.kubernetes.io/managed-by', 'wukong', 'vm.novasphere.dev/name', 'vm.novasphere.dev/namespace',
     ]);
+  });
+});
+
+describe('renderVirtualMachine of a VM defined elsewhere (spec.virtualMachine)', () => {
+  const DATA = { name: 'data', vlanId: 10, ipConfig: { address: '192.168.10.5/24' } };
+  const meta = { name: 'web', namespace: 'prod', labels: { app: 'web' } };
+
+  test('adds Wukong\'s NICs, the pod NIC\'s MAC and a cloud-init volume, and keeps every other field as the VM has it', () => {
+    const base = baseVmSpec();
+    const rendered = renderResolvedVm(resolveOk({ virtualMachine: base, networks: [DATA] }, meta));
+    const vm = rendered.virtualMachine as any;
+    const expected = baseVmSpec();
+    const t = expected.template;
+    t.metadata.labels[VM_NAME_LABEL] = 'web';
+    t.spec.domain.devices.interfaces = [{ name: 'default', masquerade: {}, macAddress: mac('default') }, { name: 'data', bridge: {}, macAddress: mac('data') }];
+    t.spec.domain.devices.disks.push({ name: CLOUD_INIT_DISK, disk: { bus: 'virtio' } });
+    t.spec.networks.push({ name: 'data', multus: { networkName: 'web-data-nad' } });
+    t.spec.volumes.push({ name: CLOUD_INIT_DISK, cloudInitNoCloud: { secretRef: { name: 'web-cloudinit' }, networkDataSecretRef: { name: 'web-cloudinit' } } });
+    expect(vm.spec).toEqual(expected);
+    expect(vm.metadata.labels).toEqual({ app: 'web', [MANAGED_BY_LABEL]: MANAGED_BY, [VM_NAME_LABEL]: 'web' });
+    expect(base).toEqual(baseVmSpec());
+    expect(Object.keys(rendered.secret!.stringData)).toEqual(['userdata', 'networkdata']);
+    expect(rendered.nads.map(n => n.metadata.name)).toEqual(['web-data-nad']);
+  });
+
+  test('adds its NICs to the VM\'s own network data, moved to Wukong\'s Secret; the VM keeps its user data', () => {
+    const base = baseVmSpec(s => {
+      s.template.spec.domain.devices.interfaces[0].macAddress = '02:aa:00:00:00:01';
+      s.template.spec.domain.devices.disks.push({ name: 'ci', disk: { bus: 'virtio' } });
+      s.template.spec.volumes.push({ name: 'ci', cloudInitNoCloud: { userData: '#cloud-config\n', networkData: 'version: 2\nethernets:\n  eth0: {match: {macaddress: "02:aa:00:00:00:01"}, dhcp4: true}\n' } });
+    });
+    const rendered = renderResolvedVm(resolveOk({ virtualMachine: base, networks: [DATA] }, meta));
+    const tspec = (rendered.virtualMachine as any).spec.template.spec;
+    expect(tspec.domain.devices.interfaces.map((i: any) => [i.name, i.macAddress])).toEqual([['default', '02:aa:00:00:00:01'], ['data', mac('data')]]);
+    expect(tspec.domain.devices.disks.map((d: any) => d.name)).toEqual(['root', 'ci']);
+    expect(tspec.volumes[1]).toEqual({ name: 'ci', cloudInitNoCloud: { userData: '#cloud-config\n', networkDataSecretRef: { name: 'web-cloudinit' } } });
+    expect(Object.keys(rendered.secret!.stringData)).toEqual(['networkdata']);
+    expect(rendered.networkData).toBe([
+      'version: 2',
+      'ethernets:',
+      '  "eth0":',
+      '    match:',
+      '      macaddress: "02:aa:00:00:00:01"',
+      '    dhcp4: true',
+      '  "data":',
+      '    match:',
+      `      macaddress: "${mac('data')}"`,
+      '    dhcp4: false',
+      '    addresses:',
+      '      - "192.168.10.5/24"',
+      '',
+    ].join('\n'));
+  });
+
+  test('writes merged network data inline into the VM\'s volume with inline delivery', () => {
+    const base = baseVmSpec(s => {
+      s.template.spec.volumes.push({ name: 'ci', cloudInitNoCloud: { userDataBase64: 'I2Nsb3VkLWNvbmZpZwo=', networkDataBase64: 'eA==' } });
+      s.template.spec.domain.devices.disks.push({ name: 'ci', disk: { bus: 'virtio' } });
+      s.template.spec.volumes[1].cloudInitNoCloud.networkDataBase64 = Buffer.from('version: 2\n').toString('base64');
+    });
+    const rendered = renderResolvedVm(resolveOk({ virtualMachine: base, networks: [DATA], networkDataDelivery: 'inline' }, meta));
+    const volume = (rendered.virtualMachine as any).spec.template.spec.volumes[1];
+    expect(volume).toEqual({ name: 'ci', cloudInitNoCloud: { userDataBase64: 'I2Nsb3VkLWNvbmZpZwo=', networkData: rendered.networkData } });
+    expect(rendered.secret).toBeUndefined();
   });
 });
