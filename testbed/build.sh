@@ -88,10 +88,14 @@ mkdir -p "$assets.tmp/cni"
   && go build -trimpath -ldflags "-s -w" -o "$assets.tmp/cni/ovs-config-check" ./cmd/ovs-config-check)
 (cd gitops && go build -trimpath -ldflags "-s -w" -o "$assets.tmp/argocd-normalize" ./cmd/argocd-normalize)
 
-"$assets.tmp/kube-apiserver" --version | grep -qx "Kubernetes $KUBERNETES_VERSION" \
-  || { say "the built kube-apiserver reports '$("$assets.tmp/kube-apiserver" --version)', not $KUBERNETES_VERSION"; exit 1; }
-"$assets.tmp/kubectl" version --client | grep -qx "Client Version: $KUBERNETES_VERSION" \
-  || { say "the built kubectl reports '$("$assets.tmp/kubectl" version --client | head -n 1)', not $KUBERNETES_VERSION"; exit 1; }
+# Read whole before matching: `grep -q` stops reading at the first match, and under pipefail the writer's SIGPIPE
+# (kubectl prints a Kustomize line after it) would fail the check at random.
+apiserver_version=$("$assets.tmp/kube-apiserver" --version)
+grep -qx "Kubernetes $KUBERNETES_VERSION" <<<"$apiserver_version" \
+  || { say "the built kube-apiserver reports '$apiserver_version', not $KUBERNETES_VERSION"; exit 1; }
+kubectl_version=$("$assets.tmp/kubectl" version --client)
+grep -qx "Client Version: $KUBERNETES_VERSION" <<<"$kubectl_version" \
+  || { say "the built kubectl reports '$(head -n 1 <<<"$kubectl_version")', not $KUBERNETES_VERSION"; exit 1; }
 mv "$assets.tmp" "$assets"
 # Binaries of other pins are never used again.
 find "$root" -mindepth 1 -maxdepth 1 -type d ! -name "$key" -exec rm -rf {} +
