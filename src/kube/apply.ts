@@ -5,7 +5,7 @@
  * VMI no longer lists them. Interrupted, it leaves a state that running it again completes.
  */
 import {
-  KubeVirtVersion, LastApplied, NicStatus, Plan, ResolvedVm, WukongValidationError, encodeLastApplied, formatKubeVirtVersion,
+  KubeVirtVersion, LastApplied, NicStatus, Plan, RenderedVm, ResolvedVm, WukongValidationError, encodeLastApplied, formatKubeVirtVersion,
   parseLiveVm, permissionsForPlan, recordDigest, renderResolvedVm, resolveVm, withoutMultus,
 } from '../model';
 import { apiStatus, apiStatusCode, describeApiError } from './api-errors';
@@ -82,7 +82,7 @@ export async function applyVm(client: ClusterClient, input: LastApplied | Resolv
   const target: Desired = { vm: desired, rendered, vmManifest, record: { encoded, digest: recordDigest(encoded) } };
   const maxRetries = opts.maxRetries ?? 5;
   let plan: Plan | undefined;
-  let applied: ResolvedVm | undefined;
+  let applied: RenderedVm | undefined;
   let live: LiveState | undefined;
   let written: any;
   for (let attempt = 0; ; attempt++) {
@@ -115,7 +115,7 @@ export async function applyVm(client: ClusterClient, input: LastApplied | Resolv
   }
   let waited = false;
   if (manage) {
-    waited = await deleteUnused(client, plan, applied, live, ns, name, opts);
+    waited = await deleteUnused(client, plan, applied?.vm, live, ns, name, opts);
   } else if (opts.waitForUnplug ?? true) {
     const unplugged = plan.entries.filter(e => e.subject === 'nic' && e.action === 'unplug' && e.applies).map(e => e.name);
     const absent = (parseLiveVm(live.vm)?.nics ?? []).filter(n => n.absent).map(n => n.name);

@@ -1,7 +1,7 @@
 /** Reading what the cluster has for a VM, and planning against it. */
 import {
-  AppliedRecord, LiveVm, LiveVmi, MANAGED_BY, MANAGED_BY_LABEL, NicStatus, Plan, PlanInput, ResolvedVm, VM_NAME_LABEL, VM_NAMESPACE_LABEL,
-  cloudInitSecretName, hasCondition, nicStatuses, parseLiveVm, parseLiveVmi, planVm, readAppliedRecord, resolveVm, secretData,
+  AppliedRecord, LiveVm, LiveVmi, MANAGED_BY, MANAGED_BY_LABEL, NicStatus, Plan, PlanInput, RenderedVm, ResolvedVm, VM_NAME_LABEL, VM_NAMESPACE_LABEL,
+  cloudInitSecretName, hasCondition, nicStatuses, parseLiveVm, parseLiveVmi, planVm, readAppliedRecord, renderResolvedVm, resolveVm, secretData,
 } from '../model';
 import { ClusterClient, recordSecretRef, ref, vmRef, vmiRef } from './client';
 
@@ -93,13 +93,16 @@ export type LivePlanOptions = Omit<PlanInput, 'desired' | 'applied' | 'live' | '
 /** Reads what the cluster has for `desired` and plans against it: `wukong plan --live` and each attempt of `applyVm`. */
 export async function planLive(
   client: ClusterClient, desired: ResolvedVm, opts: LivePlanOptions,
-): Promise<{ readonly plan: Plan; readonly live: LiveState; readonly applied?: ResolvedVm }> {
+): Promise<{ readonly plan: Plan; readonly live: LiveState; readonly applied?: RenderedVm }> {
   const live = await readLive(client, desired.namespace, desired.name, opts.manageOwnedObjects ?? true, desired);
-  const applied = appliedSpec(live.record);
+  const spec = appliedSpec(live.record);
+  // Rendered once, for the plan and the VM patch after it.
+  const applied = spec && renderResolvedVm(spec);
   const plan = planVm({
     ...opts,
     desired,
-    applied,
+    applied: spec,
+    appliedRendered: applied,
     startedInterfaces: live.record.startedInterfaces,
     live: { vm: live.vm ?? null, vmi: live.vmi ?? null, nads: live.nads, subnets: live.subnets, secret: live.secret ?? null },
   });

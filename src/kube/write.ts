@@ -5,7 +5,7 @@
  */
 import {
   APPLIED_ANNOTATION, JsonPatchOp, Plan, RECORD_SECRET_TYPE, RenderedVm, ResolvedVm, ownedLabels, parseLiveVm, recordChanges, recordSecretName,
-  renderResolvedVm, secretData, vmPatch,
+  secretData, vmPatch,
 } from '../model';
 import { objectRef, apiStatusCode } from './api-errors';
 import { ClusterClient, refOf, vmRef } from './client';
@@ -100,7 +100,7 @@ async function writeRecord(client: ClusterClient, plan: Plan, desired: Desired, 
 
 /** The writes of one attempt; returns the VM as the server has it afterwards. */
 export async function writeAll(
-  client: ClusterClient, plan: Plan, desired: Desired, live: LiveState, applied: ResolvedVm | undefined, manage: boolean, log: Log,
+  client: ClusterClient, plan: Plan, desired: Desired, live: LiveState, applied: RenderedVm | undefined, manage: boolean, log: Log,
 ): Promise<any> {
   const { namespace: ns, name } = desired.vm;
   const { rendered, vmManifest } = desired;
@@ -116,7 +116,7 @@ export async function writeAll(
     plan,
     live: parseLiveVm(live.vm)!,
     desired: { ...rendered, virtualMachine: vmManifest },
-    lastApplied: applied ? renderResolvedVm(applied) : undefined,
+    lastApplied: applied,
     appliedDigest: desired.record.digest,
   });
   if (!ops.length) return live.vm;

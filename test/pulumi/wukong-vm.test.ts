@@ -2,6 +2,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { recordingMocks, Registration, valueOf } from './mocks';
 import { MANIFEST_PATHS, renderVm } from '../../src/model';
 import { PROVIDER_IMPL_MODULE, WukongVm } from '../../src/pulumi';
+import { baseVmSpec } from '../model/fixtures';
 
 const METADATA = { name: 'web', namespace: 'prod' };
 const SPEC = {
@@ -84,6 +85,14 @@ describe('WukongVm (Pulumi component)', () => {
     expect(one('pulumi-nodejs:dynamic/wukong:VirtualMachine').inputs.spec).toMatchObject({ instancetype: { name: 'u1.medium' }, disks: [{ name: 'root' }] });
     expect(() => new WukongVm('conflict', { metadata: METADATA, spec: { ...spec, cpu: 2 } }))
       .toThrow(/spec.cpu: 2 conflicts with the instance type 'u1.medium', which sets it/);
+  });
+
+  it('attaches its NICs to a VM defined elsewhere (spec.virtualMachine), naming a clash with spec.', async () => {
+    const spec = { networks: SPEC.networks, virtualMachine: baseVmSpec() };
+    await settle(new WukongVm('legacy', { metadata: { ...METADATA, name: 'legacy' }, spec }));
+    expect(one('pulumi-nodejs:dynamic/wukong:VirtualMachine').inputs.spec.virtualMachine).toEqual(baseVmSpec());
+    expect(() => new WukongVm('clash', { metadata: METADATA, spec: { ...spec, memory: '2Gi' } }))
+      .toThrow(/spec.memory: belongs to the VM's own spec when NICs are attached to it \(virtualMachine\); set it there, in virtualMachine.template.spec.domain.memory/);
   });
 });
 

@@ -56,6 +56,8 @@ export interface PlanInput {
   readonly manageOwnedObjects?: boolean;
   /** `desired` as already rendered (synthesized manifests): compared as it is instead of rendering `desired` again. */
   readonly rendered?: RenderedVm;
+  /** `applied` as the caller already rendered it (for its VM patch), so it is rendered once per plan and write. */
+  readonly appliedRendered?: RenderedVm;
   /**
    * A NIC that left the spec is unplugged (`state: absent`), as `wukong apply` and Pulumi do. False for manifests
    * applied as they are (GitOps): a NIC that left the template just leaves it. @default true
@@ -68,6 +70,8 @@ interface Ctx {
   readonly version: KubeVirtVersion;
   readonly running: boolean;
   readonly desired: RenderedVm;
+  /** `input.applied` rendered, on first use unless the caller gave it. */
+  readonly applied: () => RenderedVm | undefined;
   readonly current?: { vm: LiveVm; nads: NadManifest[]; subnets: SubnetManifest[]; secret?: SecretManifest };
   readonly vmi?: LiveVmi;
   readonly entries: PlanEntry[];
@@ -337,7 +341,7 @@ function same(a: Record<string, string> | undefined, b: Record<string, string> |
 function planVmFields(ctx: Ctx): void {
   const cur = ctx.current!.vm.raw;
   const want = ctx.desired.virtualMachine;
-  const appliedVm = ctx.input.applied ? renderResolvedVm(ctx.input.applied).virtualMachine : undefined;
+  const appliedVm = ctx.applied()?.virtualMachine;
   const changes = machineChanges(cur, want, appliedVm);
   const liveUpdate = ctx.running && (ctx.input.vmRolloutStrategy ?? (atLeast(ctx.version, 1, 5) ? 'LiveUpdate' : 'Stage')) === 'LiveUpdate';
   const liveChanges = liveUpdate ? changes.filter(c => liveReason(c)) : [];
@@ -424,7 +428,7 @@ function sameSecretUserData(have: SecretManifest, want: SecretManifest): boolean
   return sameUserData(have.stringData?.userdata, want.stringData.userdata);
 }
 
-function currentFrom(input: PlanInput): Ctx['current'] {
+function currentFrom(input: PlanInput, applied: Ctx['applied']): Ctx['current'] {
   const live = input.live;
   if (live?.vm !== undefined) {
     const vm = parseLiveVm(live.vm);
@@ -436,8 +440,8 @@ function currentFrom(input: PlanInput): Ctx['current'] {
       secret: secretAsManifest(live.secret),
     };
   }
-  if (!input.applied) return undefined;
-  const rendered = renderResolvedVm(input.applied);
+  const rendered = applied();
+  if (!rendered) return undefined;
   return { vm: parseLiveVm(rendered.virtualMachine)!, nads: rendered.nads, subnets: rendered.subnets, secret: rendered.secret };
 }
 
@@ -445,12 +449,15 @@ function currentFrom(input: PlanInput): Ctx['current'] {
 export function planVm(input: PlanInput): Plan {
   const version = input.kubevirtVersion ?? NEWEST_DOCUMENTED_KUBEVIRT;
   const vmi = input.live?.vmi ? parseLiveVmi(input.live.vmi) : undefined;
-  const current = currentFrom(input);
+  let appliedRendered = input.appliedRendered;
+  const applied = () => (appliedRendered ??= input.applied && renderResolvedVm(input.applied));
+  const current = currentFrom(input, applied);
   // Without live objects the VM may be running: plan as if it were (the conservative case).
   const running = input.live === undefined || input.live.vm === undefined ? true : !!vmi?.running;
   const multus = input.multusInstalled ?? true;
   const desiredVm = multus || input.desired.onMissingMultus !== 'pod-network-only' ? input.desired : withoutMultus(input.desired);
-  const ctx: Ctx = { input, version, running, desired: input.rendered ?? renderResolvedVm(desiredVm), current, vmi, entries: [], warnings: [] };
+  const desired = input.rendered ?? renderResolvedVm(desiredVm);
+  const ctx: Ctx = { input, version, running, desired, applied, current, vmi, entries: [], warnings: [] };
   const manage = input.manageOwnedObjects ?? true;
 
   if (!multus) {
