@@ -91,7 +91,8 @@ export function parseLiveVm(raw: unknown): LiveVm | undefined {
     uid: meta.uid,
     resourceVersion: meta.resourceVersion,
     generation: meta.generation,
-    runStrategy: obj(vm.spec).runStrategy,
+    // The deprecated `running` of a VM made elsewhere reads as the strategy KubeVirt takes it for.
+    runStrategy: obj(vm.spec).runStrategy ?? (typeof obj(vm.spec).running === 'boolean' ? (obj(vm.spec).running ? 'Always' : 'Halted') : undefined),
     labels: strings(meta.labels),
     annotations: strings(meta.annotations),
     templateLabels: strings(tmeta.labels),

@@ -133,7 +133,11 @@ function vmFieldOps(input: PatchInput): JsonPatchOp[] {
   const ops: JsonPatchOp[] = [];
   const vmEntries = plan.entries.filter(e => e.subject === 'VirtualMachine' && e.applies);
   if (vmEntries.some(e => e.action === 'vm-update')) {
-    if (live.runStrategy !== want.spec.runStrategy) ops.push({ op: 'replace', path: '/spec/runStrategy', value: want.spec.runStrategy });
+    if (live.runStrategy !== want.spec.runStrategy) {
+      // KubeVirt rejects `running` beside `runStrategy`: a VM that has it (one made elsewhere) trades it for the strategy.
+      if (live.raw.spec?.running !== undefined) ops.push({ op: 'remove', path: '/spec/running' }, { op: 'add', path: '/spec/runStrategy', value: want.spec.runStrategy });
+      else ops.push({ op: 'replace', path: '/spec/runStrategy', value: want.spec.runStrategy });
+    }
     ops.push(...mapOps('/metadata/labels', live.labels, live.raw.metadata?.labels !== undefined, want.metadata.labels ?? {},
       managedKeys(want.metadata.labels, lastApplied?.virtualMachine.metadata.labels)));
     const annotations = { ...want.metadata.annotations };

@@ -292,3 +292,18 @@ describe('vmPatch: a VM defined elsewhere, NICs attached', () => {
     expect(applyJsonPatch(live, ops).spec.template.spec).toEqual(desired.spec.template.spec);
   });
 });
+
+describe('vmPatch: a VM with the deprecated `running`', () => {
+  it('reads it as its strategy, and trades it for runStrategy when the strategy changes', () => {
+    const own = baseVmSpec(s => { delete s.runStrategy; s.running = true; });
+    const live = { apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachine', metadata: { ...META, resourceVersion: '1' }, spec: own };
+    const input = (running: boolean): PlanInput => ({
+      desired: vmOf({ virtualMachine: baseVmSpec(s => { delete s.runStrategy; s.running = running; }), networks: [DATA] }),
+      live: { vm: clone(live), vmi: null, nads: [], subnets: [], secret: null },
+      kubevirtVersion: { major: 1, minor: 8 },
+    });
+    expect(patchOf(input(true)).ops.filter(o => o.path.startsWith('/spec/run'))).toEqual([]);
+    const { ops } = patchOf(input(false));
+    expect(ops.filter(o => o.path.startsWith('/spec/run'))).toEqual([{ op: 'remove', path: '/spec/running' }, { op: 'add', path: '/spec/runStrategy', value: 'Halted' }]);
+  });
+});
