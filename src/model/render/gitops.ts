@@ -13,6 +13,7 @@ import { ResolvedVm } from '../resolve/resolved';
 
 /** The GitOps tool the manifests are written for. */
 export type GitOpsTool = 'argocd' | 'flux' | 'none';
+/** Every `GitOpsTool`, for checking a tool name given as text. */
 export const GITOPS_TOOLS: readonly GitOpsTool[] = ['argocd', 'flux', 'none'];
 
 /** A NIC in the previous output but gone from the code: kept, unplugged, with the objects it needs. */
@@ -27,6 +28,7 @@ export interface Tombstone {
   readonly subnet?: SubnetManifest;
 }
 
+/** The outcome of `tombstonesOf`: a VM's tombstones, and what to tell the user about them. */
 export interface TombstoneResult {
   readonly tombstones: Tombstone[];
   /** One per tombstone, saying what finishes it; and one per removed NIC KubeVirt cannot unplug. */
@@ -43,7 +45,8 @@ export interface TombstoneResult {
 export function tombstonesOf(vm: ResolvedVm, previousOutput: RenderedVm | undefined, finish: ReadonlySet<string>,
   finishHint: (nic: string) => string): TombstoneResult {
   const result: TombstoneResult = { tombstones: [], warnings: [], errors: [] };
-  const current = new Set(vm.nics.map(n => n.name));
+  // A VM Wukong attaches NICs to keeps its own interfaces: they are in the code, in its spec.
+  const current = new Set([...vm.nics.map(n => n.name), ...vm.base?.interfaces ?? []]);
   const previous = previousOutput && previousOf(previousOutput);
   const removed = (previous?.interfaces ?? []).filter(i => !current.has(i.name));
   for (const name of finish) {

@@ -1,5 +1,6 @@
 import { GITOPS_TOOLS, RenderedVm, argoCdIgnoreDifferences, gitOpsAnnotations, readSynthesized, renderResolvedVm, tombstonesOf, withTombstones } from '../../../src/model';
 import { ARGOCD_SYNC_OPTIONS, ARGOCD_SYNC_WAVE, FLUX_PRUNE } from '../../../src/model/render/gitops';
+import { baseVmSpec } from '../fixtures';
 import { DATA, Json, STOR, VF, clone, spec, vmOf } from '../plan-fixtures';
 
 const hint = (nic: string) => `--finish ns/web/${nic}`;
@@ -60,6 +61,17 @@ describe('tombstonesOf', () => {
     const r = tombstonesOf(vmOf({ networks: [DATA] }), previousOf({ networks: [DATA, VF] }), new Set(), hint);
     expect(r.tombstones).toEqual([]);
     expect(r.warnings).toEqual([expect.stringMatching(/'vf1' .* KubeVirt can unplug only bridge-binding NICs .* RestartRequired$/)]);
+  });
+
+  it('keeps the own interfaces of a VM Wukong attaches NICs to out of its tombstones, and tombstones its NICs', () => {
+    const legacy = baseVmSpec(s => {
+      s.template.spec.domain.devices.interfaces.push({ name: 'legacy', bridge: {}, macAddress: '02:aa:00:00:00:02' });
+      s.template.spec.networks.push({ name: 'legacy', multus: { networkName: 'legacy-net' } });
+    });
+    const previous = previousOf({ virtualMachine: legacy, networks: [DATA, STOR] });
+    const { tombstones, errors } = tombstonesOf(vmOf({ virtualMachine: legacy, networks: [DATA] }), previous, new Set(), hint);
+    expect(errors).toEqual([]);
+    expect(tombstones.map(t => t.name)).toEqual(['stor']);
   });
 
   it('has no tombstones without a previous output or for a VM new in it', () => {
