@@ -62,6 +62,8 @@ const project = new typescript.TypeScriptProject({
     // An app on the newest cdk8s-plus line uses the constructs too (test/cdk8s/cdk8s-plus-34.test.ts).
     'cdk8s-plus-34@^2.0.54',
     '@types/node@^22',
+    // The API reference (`npx projen docs`), from the TSDoc.
+    'typedoc@^0.28.20',
     'cdk8s-cli@^2.207.0', 'ajv@^8.17.0', 'ts-node@^10.9.2', '@types/ws@^8', '@grpc/grpc-js@^1.14.0', 'google-protobuf@^3.21.4', 'fast-check@^4',
   ],
   // Tests resolve `wukong-iac/pulumi` as a user's program does (the Pulumi example imports it).
@@ -82,8 +84,11 @@ const project = new typescript.TypeScriptProject({
     },
   },
   eslintOptions: { dirs: ['src'], devdirs: ['test', 'examples', 'bench', 'projenrc'] },
-  gitignore: ['/dist/', '/.tmp/', '/bench/results/*.tmp.json'],
+  gitignore: ['/dist/', '/.tmp/', '/bench/results/*.tmp.json', '/docs/api/'],
 });
+
+// Released versions are listed in CHANGELOG.md; bump both together.
+project.package.addVersion('0.15.0');
 
 // Lets eslint's type-aware rules and editors see the examples (ts-jest compiles them when tests import them).
 new JsonFile(project, 'examples/tsconfig.json', {
@@ -168,6 +173,43 @@ const integration = project.addTask('test:integration', {
 integration.prependSpawn(testEnv);
 project.testTask.insertStep(2, { spawn: unitNode22.name });
 project.testTask.insertStep(3, { spawn: integration.name });
+
+// The API reference of the three entry points a user imports, from the TSDoc. Run by `npm test`, where a warning fails
+// it: an export without TSDoc, a link that resolves nowhere, a type used but not exported.
+const docs = project.addTask('docs', {
+  description: 'Generate the API reference into docs/api/ (typedoc); fails on any warning',
+  exec: 'typedoc',
+});
+new JsonFile(project, 'typedoc.json', {
+  // typedoc rejects projen's "//" marker key.
+  marker: false,
+  obj: {
+    entryPoints: ['src/index.ts', 'src/pulumi/index.ts', 'src/kube/index.ts'],
+    out: 'docs/api',
+    tsconfig: 'tsconfig.json',
+    name: 'wukong-iac',
+    readme: 'none',
+    excludePrivate: true,
+    // No remote to link sources to; the reference is read beside the checkout.
+    disableSources: true,
+    excludeInternal: true,
+    treatWarningsAsErrors: true,
+    validation: { notExported: true, invalidLink: true, notDocumented: true },
+    // Types used by exports but not exports themselves: the L1 classes generated from the CRDs (imported from
+    // wukong-iac/lib/imports/<group>, documented by their CRDs), and helpers of no use to a caller.
+    intentionallyNotExported: [
+      'VirtualMachine', 'NetworkAttachmentDefinition', 'NetworkAttachmentDefinitionProps', 'Subnet', 'SubnetProps',
+      'ISharedNetworks', 'Addr', 'WithoutName',
+    ],
+    externalSymbolLinkMappings: {
+      '@pulumi/pulumi': { CustomResource: 'https://www.pulumi.com/docs/reference/pkg/nodejs/pulumi/pulumi/classes/customresource/' },
+    },
+    // Every export (classes, interfaces, functions, types, variables, enums) and its classes' methods and accessors.
+    requiredToBeDocumented: ['Class', 'Interface', 'Function', 'TypeAlias', 'Variable', 'Enum', 'Method', 'Accessor'],
+  },
+});
+project.testTask.spawn(docs);
+project.npmignore?.exclude('/docs/api/');
 
 // `npm run bench`: a report (table + bench/results/*.json), never a pass/fail test; needs the test API server.
 const bench = project.addTask('bench', {

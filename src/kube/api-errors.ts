@@ -1,12 +1,14 @@
 /** Readable messages for errors from the Kubernetes API, naming the object and the fields the server rejected. */
 
-interface StatusCause {
+/** One field-level cause of a Kubernetes Status (`details.causes[]`). */
+export interface StatusCause {
   readonly field?: string;
   readonly message?: string;
   readonly reason?: string;
 }
 
-interface Status {
+/** The Kubernetes `Status` (meta/v1) an API error carries: https://kubernetes.io/docs/reference/using-api/api-concepts/#status */
+export interface Status {
   readonly message?: string;
   readonly reason?: string;
   readonly details?: { readonly causes?: StatusCause[] };

@@ -34,6 +34,7 @@ export interface ApplyOptions extends WaitOptions {
   readonly facts?: ClusterFacts;
 }
 
+/** The outcome of `applyVm`: the plan it carried out, the VirtualMachine and its NICs afterwards, and any warnings. */
 export interface ApplyResult {
   readonly plan: Plan;
   readonly vm: any;

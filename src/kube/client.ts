@@ -5,6 +5,7 @@
  */
 import { JsonPatchOp, RESOURCES, ResourceKind, apiVersionOf, recordSecretName } from '../model';
 
+/** Names one Kubernetes object: its apiVersion, kind, name and, for a namespaced kind, namespace. */
 export interface ObjectRef {
   readonly apiVersion: string;
   readonly kind: string;
@@ -20,6 +21,7 @@ export interface Permission {
   readonly namespace?: string;
 }
 
+/** What `ClusterClient.list` lists: where, and optionally which objects (by label selector) and how many. */
 export interface ListOptions {
   /** Omitted for a namespaced kind: every namespace. */
   readonly namespace?: string;
@@ -27,6 +29,7 @@ export interface ListOptions {
   readonly limit?: number;
 }
 
+/** The cluster operations the apply engine uses; `Cluster` implements them over the Kubernetes API. */
 export interface ClusterClient {
   /** The object, or undefined when it does not exist. */
   get(ref: ObjectRef): Promise<any | undefined>;
@@ -42,6 +45,7 @@ export interface ClusterClient {
   missingPermissions(wanted: Permission[]): Promise<Permission[]>;
 }
 
+/** A permission as text for error messages, e.g. `patch virtualmachines.kubevirt.io in namespace prod`. */
 export function describePermission(p: Permission): string {
   return `${p.verb} ${p.resource}${p.group ? `.${p.group}` : ''} ${p.namespace ? `in namespace ${p.namespace}` : 'cluster-wide'}`;
 }
@@ -51,6 +55,7 @@ export function refText(r: { kind: string; name: string; namespace?: string }): 
   return `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`;
 }
 
+/** The reference to an object, read from its apiVersion, kind and metadata. */
 export function refOf(obj: any): ObjectRef {
   return { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name, namespace: obj.metadata.namespace };
 }
@@ -61,14 +66,17 @@ export function ref(kind: ResourceKind, name: string, namespace?: string): Objec
   return { apiVersion: apiVersionOf(r), kind, name, ...(r.namespaced ? { namespace } : {}) };
 }
 
+/** A reference to the KubeVirt VirtualMachine `name` in `namespace`. */
 export function vmRef(namespace: string, name: string): ObjectRef {
   return ref('VirtualMachine', name, namespace);
 }
 
+/** A reference to the KubeVirt VirtualMachineInstance `name` in `namespace` (the running instance of the VM of that name). */
 export function vmiRef(namespace: string, name: string): ObjectRef {
   return ref('VirtualMachineInstance', name, namespace);
 }
 
+/** A reference to the Secret holding Wukong's record of what it applied to the VM `vmName` (see `recordSecretName`). */
 export function recordSecretRef(namespace: string, vmName: string): ObjectRef {
   return ref('Secret', recordSecretName(vmName), namespace);
 }

@@ -102,6 +102,7 @@ function retryAfterMs(e: unknown): number | undefined {
   return Number.isFinite(seconds) ? Math.min(seconds, 30) * 1000 : undefined;
 }
 
+/** The `ClusterClient` over the Kubernetes API: every request with a timeout and retries of transient failures. */
 export class Cluster implements ClusterClient {
   /** A client for the cluster the options name. */
   public static connect(options: ClusterOptions = {}): Cluster {

@@ -45,6 +45,7 @@ export class ClusterFacts {
 
   public constructor(public readonly client: ClusterClient) {}
 
+  /** What the KubeVirt CR says (version, rollout and migration settings), read once; undefined when there is no CR. */
   public kubevirt(): Promise<KubeVirtInfo | undefined> {
     return (this.kubevirtInfo ??= readKubeVirt(this.client));
   }

@@ -10,6 +10,7 @@ import { ClusterFacts } from './facts';
 /** VMs applied at once unless told otherwise: enough to hide request latency, few enough to be gentle on the API server. */
 export const DEFAULT_CONCURRENCY = 8;
 
+/** Options of `applyFleet`: those of `applyVm` for every VM, how many to apply at once, and progress callbacks. */
 export interface FleetOptions extends Omit<ApplyOptions, 'facts' | 'log'> {
   /** VMs applied at once. @default 8 */
   readonly concurrency?: number;

@@ -14,6 +14,7 @@ import type * as Impl from './vm-provider-impl';
 function implModule(): string {
   return 'wukong-iac/lib/src/pulumi/vm-provider-impl';
 }
+/** Module path of the provider's implementation, required at run time by the dynamic-provider host; the serialized provider holds it. */
 export const PROVIDER_IMPL_MODULE = implModule();
 
 function impl(): typeof Impl {
@@ -22,6 +23,7 @@ function impl(): typeof Impl {
   return require(implModule());
 }
 
+/** The Pulumi dynamic provider of `WukongVmResource`: each operation loads the implementation module at run time and calls it. */
 export const wukongVmProvider: pulumi.dynamic.ResourceProvider = {
   check: (olds, news) => impl().check(olds, news),
   diff: (id, olds, news) => impl().diff(id, olds, news),

@@ -5,6 +5,7 @@ import type { VmOutputs } from './vm-provider-impl';
 
 /** Type token module and type: `pulumi-nodejs:dynamic/wukong:VirtualMachine`. Never change them (state refers to them). */
 export const VM_RESOURCE_MODULE = 'wukong';
+/** Type part of the `WukongVmResource` type token (see `VM_RESOURCE_MODULE`). Never change it (state refers to it). */
 export const VM_RESOURCE_TYPE = 'VirtualMachine';
 
 /** Arguments of a `WukongVmResource`. */

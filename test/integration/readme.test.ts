@@ -1,6 +1,6 @@
 /**
- * The README is a contract: every command in its `sh` blocks runs verbatim, in order, in a clean copy of this
- * repository (the files git knows, as in a fresh clone: no node_modules, no lib/), and must exit 0. Commands that talk
+ * The README and the guide are a contract: every command in their `sh` blocks runs verbatim, in order (the README, then
+ * each guide page in the order the README links them), in a clean copy of this repository (the files git knows, as in a fresh clone: no node_modules, no lib/), and must exit 0. Commands that talk
  * to a cluster get the test cluster (KubeVirt's own controller and admission, the node stand-in) through KUBECONFIG,
  * as a user's shell would.
  *
@@ -77,12 +77,20 @@ describe('README commands (parsing)', () => {
   });
 });
 
-describeWithCluster('README commands, verbatim in a clean copy', () => {
+/** The README, then the guide pages in the order it links them: every page whose commands are run. */
+export function documentedPages(): string[] {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const linked = [...readme.matchAll(/\]\((docs\/[a-z0-9-]+\.md)\)/g)].map(m => m[1]);
+  return ['README.md', ...new Set(linked)];
+}
+
+describeWithCluster('README and guide commands, verbatim in a clean copy', () => {
   const state = testCluster()!;
   const kc = kubeConfigFor(state);
   // The README's day-2 walk-through uses the `default` namespace, as a first-time user's does.
   const cluster = new Cluster(kc);
-  const commands = shellCommands(readFileSync(join(ROOT, 'README.md'), 'utf8')).filter(c => c.command !== TEST_COMMAND);
+  const commands = documentedPages().flatMap(page => shellCommands(readFileSync(join(ROOT, page), 'utf8'))
+    .filter(c => c.command !== TEST_COMMAND).map(c => ({ ...c, page })));
   let copy: string;
 
   const cleanUp = async () => {
@@ -103,7 +111,7 @@ describeWithCluster('README commands, verbatim in a clean copy', () => {
   it('has commands to run', () => expect(commands.length).toBeGreaterThan(5));
 
   // Asynchronously, so this process stays responsive while a command waits on the cluster.
-  it.each(commands.map(c => [c.line, c.command]))('README.md:%i: %s', async (_line, command) => {
+  it.each(commands.map(c => [c.page, c.line, c.command]))('%s:%i: %s', async (_page, _line, command) => {
     const child = spawn('bash', ['-eo', 'pipefail', '-c', command as string], {
       cwd: copy, env: { ...process.env, KUBECONFIG: state.kubeconfig, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'],
     });

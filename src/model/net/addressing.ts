@@ -28,6 +28,7 @@ export type AddressSource =
 /** When the guest has it: at boot, live as the NIC appears, or only at the next boot. */
 export type AddressTiming = 'boot' | 'live' | 'next-boot';
 
+/** How and when the guest gets one NIC's address, as plans and status report it (see `nicAddressing`). */
 export interface NicAddressing {
   readonly source: AddressSource;
   readonly when: AddressTiming;

@@ -14,6 +14,10 @@ export const RESOURCE_NAME_ANNOTATION = 'k8s.v1.cni.cncf.io/resourceName';
 export const CNI_VERSIONS = ['0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'];
 export const MACVTAP_CNI_VERSIONS = ['0.3.0', '0.3.1', '0.4.0'];
 
+/**
+ * What every plugin's CNI configuration has: the network name and the CNI spec version.
+ * @see https://www.cni.dev/docs/spec/
+ */
 export interface CommonCniOptions {
   /** CNI network name. @default - the NAD name */
   readonly name: string;
@@ -75,6 +79,7 @@ function base(type: string, options: CommonCniOptions): Record<string, unknown> 
   return { cniVersion: options.cniVersion ?? DEFAULT_CNI_VERSION, name: options.name, type };
 }
 
+/** The CNI configuration of a Linux bridge NAD; without `ipam`, an empty one (the guest configures itself). */
 export function bridgeCniConfig(o: BridgeCniOptions): Record<string, unknown> {
   return definedOnly({
     ...base('bridge', o),
@@ -87,22 +92,27 @@ export function bridgeCniConfig(o: BridgeCniOptions): Record<string, unknown> {
   });
 }
 
+/** The CNI configuration of an OVS (ovs-cni) NAD. */
 export function ovsCniConfig(o: OvsCniOptions): Record<string, unknown> {
   return definedOnly({ ...base('ovs', o), bridge: o.bridge, vlan: o.vlan, mtu: o.mtu, ipam: o.ipam });
 }
 
+/** The CNI configuration of an SR-IOV (sriov-cni) NAD. */
 export function sriovCniConfig(o: SriovCniOptions): Record<string, unknown> {
   return definedOnly({ ...base('sriov', o), vlan: o.vlan, vlanQoS: o.vlanQoS, spoofchk: o.spoofchk, trust: o.trust });
 }
 
+/** The CNI configuration of a macvtap (macvtap-cni) NAD, for KubeVirt's macvtap binding. */
 export function macvtapCniConfig(o: MacvtapCniOptions): Record<string, unknown> {
   return definedOnly({ ...base('macvtap', o), mtu: o.mtu, promiscMode: o.promiscMode });
 }
 
+/** The CNI configuration of a macvlan NAD; without `ipam`, an empty one. */
 export function macvlanCniConfig(o: MacvlanCniOptions): Record<string, unknown> {
   return definedOnly({ ...base('macvlan', o), master: o.master, mode: o.mode, mtu: o.mtu, ipam: o.ipam ?? {} });
 }
 
+/** The CNI configuration of a Kube-OVN attachment NAD; `serverSocket` defaults to `KUBE_OVN_SERVER_SOCKET`. */
 export function kubeOvnCniConfig(o: KubeOvnCniOptions): Record<string, unknown> {
   return definedOnly({ ...base('kube-ovn', o), server_socket: o.serverSocket ?? KUBE_OVN_SERVER_SOCKET, provider: o.provider });
 }

@@ -10,6 +10,7 @@ const TWO_GIB = 2 * 1024 ** 3;
 /** PCIe devices besides NICs every VM here has: the container disk and the cloud-init disk. */
 export const OTHER_PCI_DEVICES = 2;
 
+/** What the hot-plug port budget of a VM depends on: the KubeVirt version, and the devices and memory the VM started with. */
 export interface PortBudgetInput {
   readonly version: KubeVirtVersion;
   /** Interfaces the VM had when it started. */

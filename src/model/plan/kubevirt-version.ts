@@ -18,6 +18,7 @@ export function atLeast(v: KubeVirtVersion, major: number, minor: number): boole
   return v.major > major || (v.major === major && v.minor >= minor);
 }
 
+/** A KubeVirt version as text, `v<major>.<minor>` (e.g. `v1.6`). */
 export function formatKubeVirtVersion(v: KubeVirtVersion): string {
   return `v${v.major}.${v.minor}`;
 }

@@ -15,6 +15,7 @@ export interface LiveNic {
   readonly absent: boolean;
 }
 
+/** The parts of a live KubeVirt VirtualMachine the planner reads: metadata, run strategy, template NICs and conditions. */
 export interface LiveVm {
   readonly name: string;
   readonly namespace: string;
@@ -42,6 +43,7 @@ export interface LiveVmiInterface {
   readonly podInterfaceName?: string;
 }
 
+/** The parts of a live KubeVirt VirtualMachineInstance the planner reads: phase, interfaces in spec and status, conditions. */
 export interface LiveVmi {
   readonly uid?: string;
   readonly phase?: string;
@@ -147,6 +149,7 @@ export function startedInterfaces(recorded: string | undefined, vmi: LiveVmi | u
   return m && vmi?.uid && m[1] === vmi.uid ? Number(m[2]) : undefined;
 }
 
+/** True when `conditions` has a condition of `type` with status `True` (e.g. KubeVirt's `RestartRequired`). */
 export function hasCondition(conditions: Array<{ type: string; status: string }>, type: string): boolean {
   return conditions.some(c => c.type === type && c.status === 'True');
 }

@@ -1,6 +1,7 @@
 /** Where each NIC of a VM stands, read from the VM template and the VMI (kubevirt-hotplug.md §8). */
 import { LiveVm, LiveVmi, hasCondition } from './live';
 
+/** Where a NIC stands in its way into or out of the running VM. */
 export type NicState =
   /** The VM is not running; the NIC is in its template. */
   | 'stopped'
@@ -17,6 +18,7 @@ export type NicState =
   /** Gone from the VMI; KubeVirt will drop its template entries. */
   | 'unplugged';
 
+/** The status of one NIC of a VM: its MAC and addresses as the VMI reports them, its state and what happens next. */
 export interface NicStatus {
   readonly name: string;
   readonly mac?: string;

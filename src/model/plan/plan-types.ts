@@ -2,6 +2,7 @@
 import { KubeVirtVersion } from './kubevirt-version';
 import { NicAddressing } from '../net/addressing';
 
+/** What applying a plan does to one NIC or object. */
 export type PlanAction =
   /** The VM does not exist yet: it is created whole. */
   | 'create'
@@ -27,8 +28,10 @@ export type PlanAction =
   /** Multus is missing and `onMissingMultus: pod-network-only`: the NIC is left out. */
   | 'skipped';
 
+/** What a plan entry is about: a NIC of the VM, or an object (the VM itself or one it owns). */
 export type PlanSubject = 'nic' | 'VirtualMachine' | 'NetworkAttachmentDefinition' | 'Subnet' | 'Secret';
 
+/** One step of a plan: what is done to one NIC or object, and why. */
 export interface PlanEntry {
   readonly subject: PlanSubject;
   /** NIC name, or the object's name (`namespace/name` for namespaced objects). */
@@ -45,6 +48,7 @@ export interface PlanEntry {
   readonly fields?: readonly string[];
 }
 
+/** The plan of a change to a VM: its entries in the order they are applied, and what they add up to. */
 export interface Plan {
   readonly entries: PlanEntry[];
   /** The KubeVirt behaviour the plan assumes. */

@@ -32,6 +32,7 @@ export interface LiveObjects {
   readonly secret?: unknown;
 }
 
+/** What `planVm` plans from: the desired VM, what was applied last and what exists in the cluster, and the options of the apply. */
 export interface PlanInput {
   readonly desired: ResolvedVm;
   /** The spec applied last time (from Wukong's record of the VM). */

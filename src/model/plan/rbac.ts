@@ -9,12 +9,17 @@ import { dns1123LabelProblem } from '../net/names';
 import { MANAGED_BY, MANAGED_BY_LABEL } from '../render/vm-spec';
 import { IssueCollector, show, throwIfErrors } from '../spec/issues';
 
+/**
+ * A Kubernetes RBAC policy rule of a Role or ClusterRole: verbs allowed on resources of API groups.
+ * @see https://kubernetes.io/docs/reference/access-authn-authz/rbac/
+ */
 export interface RbacRule {
   readonly apiGroups: string[];
   readonly resources: string[];
   readonly verbs: string[];
 }
 
+/** Which optional permissions Wukong's RBAC includes: Kube-OVN Subnets, and reading the KubeVirt CR for its version. */
 export interface RbacOptions {
   /** Kube-OVN Subnets are managed (cluster-scoped rules). @default true */
   readonly kubeOvn?: boolean;
@@ -116,6 +121,7 @@ export function permissionsForDelete(opts: { manageOwnedObjects?: boolean; kubeO
   ];
 }
 
+/** Who a RoleBinding or ClusterRoleBinding grants Wukong's permissions to: a user, a group or a service account. */
 export interface RbacSubject {
   readonly kind: 'User' | 'Group' | 'ServiceAccount';
   readonly name: string;
@@ -123,6 +129,7 @@ export interface RbacSubject {
   readonly namespace?: string;
 }
 
+/** What `renderRbac` renders: the VMs' namespace, the role name, and who is bound to the roles. */
 export interface RbacManifestOptions extends RbacOptions {
   /** Namespace of the VMs. */
   readonly namespace: string;

@@ -19,6 +19,7 @@ export interface ResourceType {
   readonly listedClusterWide?: boolean;
 }
 
+/** The resource table: every kind Wukong reads or writes, with its API group, version, plural and scope. */
 export const RESOURCES = {
   // https://github.com/kubevirt/kubevirt/blob/v1.8.4/staging/src/kubevirt.io/api/core/v1/register.go
   VirtualMachine: { kind: 'VirtualMachine', group: 'kubevirt.io', version: 'v1', plural: 'virtualmachines', namespaced: true },
@@ -31,6 +32,7 @@ export const RESOURCES = {
   Secret: { kind: 'Secret', group: '', version: 'v1', plural: 'secrets', namespaced: true },
 } as const satisfies Record<string, ResourceType>;
 
+/** The kind of a resource in the table (`VirtualMachine`, `Secret`, ...). */
 export type ResourceKind = keyof typeof RESOURCES;
 
 /** `group/version`, or `version` for the core group. */

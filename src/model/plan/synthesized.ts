@@ -192,6 +192,7 @@ function resolvedFrom(vm: KvVirtualMachine, nads: NadManifest[], subnets: Subnet
   };
 }
 
+/** The outcome of `readSynthesized`: the VMs read back from synthesized manifests, and those that could not be. */
 export interface SynthesizedOutput {
   /** By `namespace/name`. */
   readonly vms: Map<string, SynthesizedVm>;

@@ -10,6 +10,10 @@ import { RenderedVm } from '../render/render';
 import { KvInterface, KvNetwork, KvVirtualMachine, cloudInitVolumeName } from '../render/vm-spec';
 import { APPLIED_ANNOTATION, LAST_APPLIED_ANNOTATION, RECORD_ANNOTATIONS, STARTED_INTERFACES_ANNOTATION } from '../spec/last-applied';
 
+/**
+ * One operation of a JSON patch (RFC 6902), the subset Wukong writes; `test` guards a patch against concurrent changes.
+ * @see https://datatracker.ietf.org/doc/html/rfc6902
+ */
 export interface JsonPatchOp {
   readonly op: 'add' | 'remove' | 'replace' | 'test';
   readonly path: string;
@@ -40,6 +44,7 @@ function managedKeys(want: Record<string, string> | undefined, lastApplied: Reco
   return [...Object.keys(want ?? {}), ...Object.keys(lastApplied ?? {})];
 }
 
+/** What `vmPatch` builds the VM's JSON patch from: the plan, the live VM, the desired and last applied renderings. */
 export interface PatchInput {
   readonly plan: Plan;
   readonly live: LiveVm;

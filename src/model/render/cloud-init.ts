@@ -16,6 +16,10 @@ import { canLeaveRunningGuest } from '../net/addressing';
 import { Cidr } from '../net/ip';
 import { ResolvedNic, ResolvedVm } from '../resolve/resolved';
 
+/**
+ * cloud-init network configuration version 2 (netplan style): one `ethernets` entry per NIC, by name.
+ * @see https://cloudinit.readthedocs.io/en/latest/reference/network-config-format-v2.html
+ */
 export interface NetworkDataV2 {
   readonly version: 2;
   readonly ethernets: Record<string, Record<string, unknown>>;

@@ -4,6 +4,7 @@ import { RESOURCE_NAME_ANNOTATION } from '../net/cni-config';
 import { ResolvedSubnet } from '../resolve/resolved';
 import { definedOnly } from '../spec/stable-json';
 
+/** A Multus NetworkAttachmentDefinition (`k8s.cni.cncf.io/v1`), its CNI configuration as JSON text in `spec.config`. */
 export interface NadManifest {
   readonly apiVersion: 'k8s.cni.cncf.io/v1';
   readonly kind: 'NetworkAttachmentDefinition';
@@ -11,6 +12,7 @@ export interface NadManifest {
   readonly spec: { readonly config: string };
 }
 
+/** A Kube-OVN Subnet (`kubeovn.io/v1`, cluster-scoped). */
 export interface SubnetManifest {
   readonly apiVersion: 'kubeovn.io/v1';
   readonly kind: 'Subnet';
@@ -18,6 +20,7 @@ export interface SubnetManifest {
   readonly spec: ResolvedSubnet['spec'];
 }
 
+/** An Opaque Kubernetes Secret in the shape Wukong writes it, its data as plain text in `stringData`. */
 export interface SecretManifest {
   readonly apiVersion: 'v1';
   readonly kind: 'Secret';
@@ -26,6 +29,7 @@ export interface SecretManifest {
   readonly stringData: Record<string, string>;
 }
 
+/** What `renderNad` makes a NAD from: name, namespace, CNI configuration, and optionally a device-plugin resource and labels. */
 export interface NadInput {
   readonly name: string;
   readonly namespace: string;

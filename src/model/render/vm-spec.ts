@@ -16,6 +16,11 @@ export const VM_NAME_LABEL = 'vm.novasphere.dev/name';
 export const VM_NAMESPACE_LABEL = 'vm.novasphere.dev/namespace';
 export const MULTINIC_LABEL = 'vm.novasphere.dev/multinic';
 
+/**
+ * A `domain.devices.interfaces[]` entry of the VM template: a guest NIC with its binding (masquerade, bridge, SR-IOV or a
+ * binding plugin such as macvtap), its MAC and its state.
+ * @see https://kubevirt.io/user-guide/network/interfaces_and_networks/
+ */
 export interface KvInterface {
   readonly name: string;
   readonly masquerade?: Record<string, never>;
@@ -26,12 +31,14 @@ export interface KvInterface {
   readonly state?: string;
 }
 
+/** A `networks[]` entry of the VM template: the pod network, or the Multus network (NAD) a NIC is attached to. */
 export interface KvNetwork {
   readonly name: string;
   readonly pod?: Record<string, never>;
   readonly multus?: { readonly networkName: string; readonly default?: boolean };
 }
 
+/** A cloud-init NoCloud volume: user data and network data, inline or in Secrets. */
 export interface KvCloudInitNoCloud {
   readonly secretRef?: { readonly name: string };
   readonly networkDataSecretRef?: { readonly name: string };
@@ -39,6 +46,7 @@ export interface KvCloudInitNoCloud {
   readonly networkData?: string;
 }
 
+/** A `volumes[]` entry of the VM template: a container disk, the cloud-init disk, a DataVolume or a PersistentVolumeClaim. */
 export interface KvVolume {
   readonly name: string;
   readonly containerDisk?: { readonly image: string };
@@ -47,6 +55,7 @@ export interface KvVolume {
   readonly persistentVolumeClaim?: { readonly claimName: string; readonly readOnly?: boolean };
 }
 
+/** A `domain.devices.disks[]` entry of the VM template: a disk of the guest, its bus and boot order. */
 export interface KvDisk {
   readonly name: string;
   readonly disk: { readonly bus: string };
@@ -67,6 +76,11 @@ export interface KvDataVolumeTemplate {
   };
 }
 
+/**
+ * The `spec` of a KubeVirt VirtualMachine as Wukong writes it: run strategy, instance type and preference, DataVolume
+ * templates and the VM template (machine, disks, NICs, volumes, scheduling).
+ * @see https://kubevirt.io/api-reference/main/definitions.html#_v1_virtualmachinespec
+ */
 export interface KvVirtualMachineSpec {
   readonly runStrategy: string;
   readonly instancetype?: { readonly kind: string; readonly name: string };
@@ -99,6 +113,7 @@ export interface KvVirtualMachineSpec {
 /** The metadata of every manifest Wukong writes: the same fields a Wukong object's metadata has. */
 export type ObjectMeta = WukongMetadata;
 
+/** A KubeVirt VirtualMachine (`kubevirt.io/v1`) as Wukong renders it. */
 export interface KvVirtualMachine {
   readonly apiVersion: 'kubevirt.io/v1';
   readonly kind: 'VirtualMachine';

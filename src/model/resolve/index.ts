@@ -9,3 +9,4 @@ export { Inventory } from './inventory';
 export { attachedWukong, readWukong } from './wukong-manifest';
 export type { AttachedWukong, WukongReadResult } from './wukong-manifest';
 export type { GuestNetworkData, ResolvedBase } from './resolve-base';
+export type { ResolvedDisk, ResolvedMachine } from './resolve-machine';

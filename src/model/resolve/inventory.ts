@@ -22,6 +22,7 @@ function where(s: Seen): string {
   return `${s.owner} (${pathOf(s)})`;
 }
 
+/** What an app's VMs have claimed so far (MACs, static IPs, NADs, Subnets): each claim returns its conflicts with earlier ones. */
 export class Inventory {
   private readonly macs = new Map<string, Seen>();
   private readonly nads = new Map<string, Seen>();

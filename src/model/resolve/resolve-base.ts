@@ -50,7 +50,7 @@ export interface GuestNetworkData {
 /** What Wukong uses of the VM it attaches NICs to. */
 export interface ResolvedBase {
   /** The VM's spec as given, `running` read as the `runStrategy` KubeVirt takes it for. Never modified. */
-  readonly spec: Json;
+  readonly spec: Record<string, any>;
   /** Names of the VM's own interfaces and networks: the VM's, never planned by Wukong. */
   readonly interfaces: readonly string[];
   /** Name of the cloudInitNoCloud volume; absent when the VM has none and Wukong adds its own. */

@@ -18,6 +18,7 @@ import { WukongSpec } from '../spec/types';
 export const CONTAINER_DISK = 'containerdisk';
 export const CLOUD_INIT_DISK = 'cloudinitdisk';
 
+/** A validated entry of `disks`, its bus defaulted and its DataVolume named. */
 export interface ResolvedDisk {
   readonly name: string;
   readonly bus: DiskBus;

@@ -23,6 +23,7 @@ export interface NicPlacement {
   readonly metric: number;
 }
 
+/** What resolving a NIC needs from its VM: the VM's name and namespace, and where to report issues. */
 export interface VmContext {
   readonly vmName: string;
   readonly namespace: string;

@@ -20,6 +20,7 @@ import { METADATA_SHAPE, SPEC_SHAPE } from '../spec/wukong-schema';
 /** Labels this project sets itself; a user label with one of these keys is overridden. */
 export const RESERVED_LABELS = ['app.kubernetes.io/managed-by', 'vm.novasphere.dev/name', 'kubevirt.io/domain'];
 
+/** The outcome of `resolveVm`: the resolved VM when the metadata and spec are valid, and every issue found. */
 export interface ResolveResult {
   /** Undefined when there are errors. */
   readonly vm?: ResolvedVm;

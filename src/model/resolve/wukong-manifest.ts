@@ -10,6 +10,7 @@ import { WUKONG_API_VERSION, WUKONG_KIND, WukongManifest } from '../spec/types';
 const SERVER_METADATA = ['uid', 'resourceVersion', 'generation', 'creationTimestamp', 'managedFields', 'selfLink', 'finalizers', 'ownerReferences'];
 const TOP_LEVEL = ['apiVersion', 'kind', 'metadata', 'spec', 'status'];
 
+/** The outcome of `readWukong`: the resolved VM and its manifest when the document is valid, and every issue found. */
 export interface WukongReadResult {
   readonly vm?: ResolvedVm;
   /** With `vm`: the document's metadata (server fields dropped, namespace filled in) and spec, as the VM was resolved. */
@@ -46,6 +47,7 @@ const ATTACH_FIELDS = ['networks', 'networkDataDelivery', 'onMissingMultus'];
 /** kubectl's record on objects it applied: the VM's tooling's business, not a label or annotation to carry over. */
 const KUBECTL_LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 
+/** The outcome of `attachedWukong`: the Wukong object it built, or the problems of the two documents. */
 export interface AttachedWukong {
   /** The Wukong object of the VM with the NICs attached (`spec.virtualMachine`), when both documents are usable. */
   readonly manifest?: WukongManifest;

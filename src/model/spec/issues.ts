@@ -16,6 +16,7 @@ export interface FieldPaths {
   readonly spec: string;
 }
 
+/** The field paths of a Wukong object (YAML, Pulumi inputs): metadata under `metadata`, the spec under `spec`. */
 export const MANIFEST_PATHS: FieldPaths = { metadata: 'metadata', spec: 'spec' };
 
 /** The issues with the front end's prefixes: the one place a path gets its `spec.` or `metadata.`. */
@@ -72,18 +73,22 @@ export class IssueCollector {
     this.add('warning', path, message, cites);
   }
 
+  /** Every issue collected so far, errors and warnings, in the order they were recorded. */
   public get issues(): Issue[] {
     return [...this._issues];
   }
 
+  /** The errors collected so far. */
   public get errors(): Issue[] {
     return this._issues.filter(i => i.severity === 'error');
   }
 
+  /** The warnings collected so far. */
   public get warnings(): Issue[] {
     return this._issues.filter(i => i.severity === 'warning');
   }
 
+  /** Whether any error was collected (warnings alone do not count). */
   public get hasErrors(): boolean {
     return this._issues.some(i => i.severity === 'error');
   }

@@ -31,11 +31,13 @@ const ENTRY_PREFIX = 'applied.';
 const KEEP_OTHERS_MS = 15 * 60 * 1000;
 const USER_DATA_DIGEST = /^sha256:[0-9a-f]{64}$/;
 
+/** The metadata (namespace resolved) and spec of the last apply of a VM, as Wukong records them. */
 export interface LastApplied {
   readonly metadata: WukongMetadata & { readonly namespace: string };
   readonly spec: WukongSpec;
 }
 
+/** The digest (`sha256:<hex>`) that stands for user data in the record and in Pulumi outputs, which never keep the text. */
 export function userDataDigest(userData: string): string {
   return `sha256:${createHash('sha256').update(userData).digest('hex')}`;
 }

@@ -12,6 +12,7 @@ export const DISK_BUSES: readonly DiskBus[] = ['virtio', 'sata', 'scsi', 'usb'];
 export type AccessMode = 'ReadWriteOnce' | 'ReadOnlyMany' | 'ReadWriteMany' | 'ReadWriteOncePod';
 export const ACCESS_MODES: readonly AccessMode[] = ['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOncePod'];
 
+/** Volume modes of a PersistentVolumeClaim: a filesystem, or a raw block device. */
 export type VolumeMode = 'Filesystem' | 'Block';
 export const VOLUME_MODES: readonly VolumeMode[] = ['Filesystem', 'Block'];
 
@@ -74,8 +75,10 @@ export interface DiskConfig {
   readonly persistentVolumeClaim?: PersistentVolumeClaimConfig;
 }
 
+/** Kinds of a KubeVirt instance type: cluster-wide or namespaced. */
 export type InstancetypeKind = 'VirtualMachineClusterInstancetype' | 'VirtualMachineInstancetype';
 export const INSTANCETYPE_KINDS: readonly InstancetypeKind[] = ['VirtualMachineClusterInstancetype', 'VirtualMachineInstancetype'];
+/** Kinds of a KubeVirt preference: cluster-wide or namespaced. */
 export type PreferenceKind = 'VirtualMachineClusterPreference' | 'VirtualMachinePreference';
 export const PREFERENCE_KINDS: readonly PreferenceKind[] = ['VirtualMachineClusterPreference', 'VirtualMachinePreference'];
 
@@ -103,8 +106,10 @@ export interface ResourcesConfig {
   readonly limits?: Record<string, string>;
 }
 
+/** How a toleration matches a taint's value: `Equal` compares it, `Exists` matches any value. */
 export type TolerationOperator = 'Exists' | 'Equal';
 export const TOLERATION_OPERATORS: readonly TolerationOperator[] = ['Exists', 'Equal'];
+/** Effects of a Kubernetes node taint on pods that do not tolerate it. */
 export type TaintEffect = 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
 export const TAINT_EFFECTS: readonly TaintEffect[] = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
 
@@ -122,6 +127,7 @@ export interface TolerationConfig {
   readonly tolerationSeconds?: number;
 }
 
+/** Operators of a selector requirement; `Gt` and `Lt` are for node selectors only. */
 export type SelectorOperator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist' | 'Gt' | 'Lt';
 export const NODE_SELECTOR_OPERATORS: readonly SelectorOperator[] = ['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt'];
 export const LABEL_SELECTOR_OPERATORS: readonly SelectorOperator[] = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
@@ -133,22 +139,29 @@ export interface SelectorRequirement {
   readonly values?: string[];
 }
 
+/** A core/v1 NodeSelectorTerm: requirements on a node's labels and fields, all of which must hold. */
 export interface NodeSelectorTerm {
   readonly matchExpressions?: SelectorRequirement[];
   readonly matchFields?: SelectorRequirement[];
 }
 
+/**
+ * A Kubernetes label selector: labels that must match exactly and expressions that must hold, all of them.
+ * @see https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors
+ */
 export interface LabelSelector {
   readonly matchLabels?: Record<string, string>;
   readonly matchExpressions?: SelectorRequirement[];
 }
 
+/** A core/v1 PodAffinityTerm: the pods (by label selector and namespace) to run near or away from, per `topologyKey` domain. */
 export interface PodAffinityTerm {
   readonly labelSelector?: LabelSelector;
   readonly namespaces?: string[];
   readonly topologyKey: string;
 }
 
+/** A core/v1 PodAffinity or PodAntiAffinity: terms the scheduler must satisfy, and weighted terms it prefers. */
 export interface PodAffinityConfig {
   readonly requiredDuringSchedulingIgnoredDuringExecution?: PodAffinityTerm[];
   readonly preferredDuringSchedulingIgnoredDuringExecution?: Array<{ readonly weight: number; readonly podAffinityTerm: PodAffinityTerm }>;

@@ -11,10 +11,12 @@ export const WUKONG_KIND = 'Wukong';
 
 /** CNI flavours a NIC can be attached through. */
 export type NetworkType = 'bridge' | 'macvlan' | 'sriov' | 'ovs' | 'kube-ovn';
+/** Every `NetworkType`, in the order the schema lists them. */
 export const NETWORK_TYPES: readonly NetworkType[] = ['bridge', 'macvlan', 'sriov', 'ovs', 'kube-ovn'];
 
 /** How the guest gets its address on a NIC. */
 export type IpMode = 'dhcp' | 'static' | 'none';
+/** Every `IpMode`, in the order the schema lists them. */
 export const IP_MODES: readonly IpMode[] = ['dhcp', 'static', 'none'];
 
 /**
@@ -29,6 +31,7 @@ export const IP_MODES: readonly IpMode[] = ['dhcp', 'static', 'none'];
  *   (IPv4 only, one address, bridge/ovs NADs this VM creates).
  */
 export type IpDelivery = 'both' | 'network-data' | 'cni-ipam';
+/** Every `IpDelivery`, in the order the schema lists them. */
 export const IP_DELIVERIES: readonly IpDelivery[] = ['both', 'network-data', 'cni-ipam'];
 
 /**
@@ -37,10 +40,12 @@ export const IP_DELIVERIES: readonly IpDelivery[] = ['both', 'network-data', 'cn
  * (https://kubevirt.io/user-guide/network/hotplug/interfaces/#removing-an-interface-from-a-running-vm).
  */
 export type NicPresence = 'present' | 'absent';
+/** Every `NicPresence`, in the order the schema lists them. */
 export const NIC_PRESENCES: readonly NicPresence[] = ['present', 'absent'];
 
 /** Link state of a guest NIC (KubeVirt `interfaces[].state` `up`/`down`, v1.5+). */
 export type LinkState = 'up' | 'down';
+/** Every `LinkState`, in the order the schema lists them. */
 export const LINK_STATES: readonly LinkState[] = ['up', 'down'];
 
 /** What to do when the cluster has no Multus (no NetworkAttachmentDefinition CRD); seed 003 §2.1/§5.1. */
@@ -53,6 +58,7 @@ export const NETWORK_DATA_DELIVERIES: readonly NetworkDataDelivery[] = ['secret'
 
 /** KubeVirt run strategies (`spec.runStrategy`). */
 export type RunStrategy = 'Always' | 'RerunOnFailure' | 'Manual' | 'Halted' | 'Once' | 'WaitAsReceiver';
+/** Every `RunStrategy`, in the order the schema lists them. */
 export const RUN_STRATEGIES: readonly RunStrategy[] = ['Always', 'RerunOnFailure', 'Manual', 'Halted', 'Once', 'WaitAsReceiver'];
 
 /** Guest IP configuration of one NIC. */
@@ -203,6 +209,7 @@ export interface WukongSpec extends MachineConfig {
   readonly virtualMachine?: Record<string, unknown>;
 }
 
+/** Metadata of a `Wukong` object: the name, namespace, labels and annotations the VM gets. */
 export interface WukongMetadata {
   readonly name: string;
   /** @default 'default' */
