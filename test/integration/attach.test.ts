@@ -133,4 +133,23 @@ describeWithCluster('NICs attached to a VirtualMachine defined elsewhere', () =>
     await settle(state, kc, NS);
     expect(condition(await vm('legacy-new'), 'RestartRequired')).toBeUndefined();
   });
+
+  it('hot-plugs a CPU socket added to the VM\'s own spec, as virt-controller does under LiveUpdate: no restart', async () => {
+    const grown = legacyVm('legacy-new');
+    grown.spec.template.spec.domain.cpu.sockets = 2;
+    const file = await attached(write('legacy-new-2.yaml', stringify(grown)), write('nics2.yaml', stringify({
+      networks: [{ name: 'backup', type: 'bridge', vlanId: 300, ipConfig: { address: '10.30.0.42/24' } }],
+    })));
+    const maxSockets = (await vmi('legacy-new')).spec.domain.cpu.maxSockets;
+    expect(maxSockets).toBeGreaterThanOrEqual(2);
+    const plan = await wukongAsync(['plan', file, '--live', ...k]);
+    expect(plan.stdout).toMatch(new RegExp(`VirtualMachine legacy-new\\s+vm-update\\s+.*CPU hot-plug: KubeVirt adds the sockets to the running guest \\(up to its ${maxSockets}\\)`));
+    const r = await wukongAsync(['apply', file, ...k]);
+    expect(r.stderr).not.toMatch(/^error/m);
+    expect(r.code).toBe(0);
+    // virt-controller patches the running VMI's sockets itself (pkg/virt-controller/watch/vm/vm.go, VMICPUsPatch).
+    await waitFor('2 sockets on the VMI', async () => ((await vmi('legacy-new')).spec.domain.cpu.sockets === 2 ? true : undefined), diagnostics);
+    await settle(state, kc, NS);
+    expect(condition(await vm('legacy-new'), 'RestartRequired')).toBeUndefined();
+  });
 });

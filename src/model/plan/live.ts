@@ -51,6 +51,11 @@ export interface LiveVmi {
   readonly specInterfaces: Array<{ name: string; state?: string }>;
   /** `spec.domain.memory.guest`: with an instance type, the only place the guest's memory is written. */
   readonly guestMemory?: string;
+  /**
+   * `spec.domain.cpu.maxSockets`: how many sockets the running guest can grow to, set when it starts under LiveUpdate
+   * (pkg/defaults/defaults.go, setupCPUHotplug).
+   */
+  readonly maxSockets?: number;
   readonly interfaces: LiveVmiInterface[];
   readonly conditions: Array<{ type: string; status: string; message?: string }>;
 }
@@ -117,6 +122,7 @@ export function parseLiveVmi(raw: unknown): LiveVmi | undefined {
     running: phase === 'Running' || phase === 'Scheduled' || phase === 'Scheduling' || phase === 'Pending',
     specInterfaces: list(obj(obj(obj(vmi.spec).domain).devices).interfaces).map(i => ({ name: String(obj(i).name), state: obj(i).state })),
     guestMemory: typeof obj(obj(obj(vmi.spec).domain).memory).guest === 'string' ? obj(obj(obj(vmi.spec).domain).memory).guest : undefined,
+    maxSockets: typeof obj(obj(obj(vmi.spec).domain).cpu).maxSockets === 'number' ? obj(obj(obj(vmi.spec).domain).cpu).maxSockets : undefined,
     interfaces: list(status.interfaces).map(i => {
       const o = obj(i);
       return {

@@ -108,14 +108,24 @@ const SCHEDULING = ['nodeSelector', 'affinity', 'tolerations'];
 /** KubeVirt's default maxHotplugRatio: memory may grow live up to this multiple (pkg/defaults/defaults.go, setupMemoryHotplug). */
 const MAX_HOTPLUG_RATIO = 4;
 
+/** What the running VMI allows beyond the change itself. */
+export interface LiveLimits {
+  /** The VMI's `spec.domain.cpu.maxSockets`. */
+  readonly maxSockets?: number;
+}
+
 /**
  * Why a change reaches a running VM without a restart, or undefined when it needs one. Under LiveUpdate KubeVirt
- * updates the VMI's scheduling constraints, and hot-plugs memory upward (x86_64, from 1Gi, 2Mi-aligned, up to 4× what it
- * has: pkg/liveupdate/memory/memory.go) by a live migration. Wukong's `cpu` sets cores, which never hot-plug (KubeVirt
- * hot-plugs sockets), and disks are not hot-pluggable volumes, so both need a restart.
+ * updates the VMI's scheduling constraints, hot-plugs memory upward (x86_64, from 1Gi, 2Mi-aligned, up to 4× what it
+ * has: pkg/liveupdate/memory/memory.go) by a live migration, and hot-plugs CPU sockets upward to the VMI's maxSockets
+ * when nothing else of the CPU changes (pkg/virt-controller/watch/vm/vm.go, handleCPUChangeRequest). Wukong's own `cpu`
+ * sets cores, which never hot-plug, and disks are not hot-pluggable volumes, so both need a restart.
  */
-export function liveReason(c: MachineChange): string | undefined {
+export function liveReason(c: MachineChange, limits: LiveLimits = {}): string | undefined {
   if (c.kind === 'field' && SCHEDULING.includes(c.label)) return 'KubeVirt updates the running VMI; it applies at its next scheduling (a migration)';
+  if (c.kind === 'field' && c.label === 'cpu' && socketsOnly(c.from, c.value, limits.maxSockets)) {
+    return `CPU hot-plug: KubeVirt adds the sockets to the running guest (up to its ${limits.maxSockets})`;
+  }
   if (c.kind === 'field' && c.label === 'memory') {
     const from = quantityToBytes(String((c.from as any)?.guest ?? ''));
     const to = quantityToBytes(String((c.value as any)?.guest ?? ''));
@@ -125,6 +135,14 @@ export function liveReason(c: MachineChange): string | undefined {
     }
   }
   return undefined;
+}
+
+/** True when `to` only adds sockets to `from`, within `maxSockets`. */
+function socketsOnly(from: unknown, to: unknown, maxSockets: number | undefined): boolean {
+  const [a, b] = [from, to].map(v => (isMap(v) ? v : {}));
+  const sockets = (v: Record<string, unknown>) => (typeof v.sockets === 'number' ? v.sockets : 1);
+  const rest = (v: Record<string, unknown>) => stableStringify(Object.fromEntries(Object.entries(v).filter(([k]) => k !== 'sockets' && k !== 'maxSockets')));
+  return maxSockets !== undefined && sockets(b) > sockets(a) && sockets(b) <= maxSockets && rest(a) === rest(b);
 }
 
 /** A change in a few words, for a plan's reason: `cpu {"cores":2} → {"cores":4}`, `disk data added`. */

@@ -345,7 +345,8 @@ function planVmFields(ctx: Ctx): void {
   const appliedVm = ctx.applied()?.virtualMachine;
   const changes = machineChanges(cur, want, appliedVm);
   const liveUpdate = ctx.running && (ctx.input.vmRolloutStrategy ?? (atLeast(ctx.version, 1, 5) ? 'LiveUpdate' : 'Stage')) === 'LiveUpdate';
-  const liveChanges = liveUpdate ? changes.filter(c => liveReason(c)) : [];
+  const limits = { maxSockets: ctx.vmi?.maxSockets };
+  const liveChanges = liveUpdate ? changes.filter(c => liveReason(c, limits)) : [];
   const restartChanges = changes.filter(c => !liveChanges.includes(c));
   const restart = restartChanges.map(describeChange);
   const volumes = (cur?.spec?.template?.spec?.volumes ?? []) as Array<Record<string, any>>;
@@ -369,7 +370,7 @@ function planVmFields(ctx: Ctx): void {
   } else if (restart.length) {
     entry(ctx, 'VirtualMachine', ctx.input.desired.name, 'restart-required', `${restart.join(', ')}: not live-updatable here, applied at a restart (§6)`, warnings, fields);
   }
-  const live: string[] = liveChanges.map(c => `${describeChange(c)} (${liveReason(c)})`);
+  const live: string[] = liveChanges.map(c => `${describeChange(c)} (${liveReason(c, limits)})`);
   if (cur?.spec?.runStrategy !== want.spec.runStrategy) live.push(`runStrategy ${cur?.spec?.runStrategy} → ${want.spec.runStrategy} (KubeVirt starts or stops the VM accordingly)`);
   // Only keys Wukong writes (wanted now, or written last time) count: other tools' labels and annotations are theirs.
   const applied = ctx.input.applied ? vmMetadata(ctx.input.applied) : undefined;

@@ -102,4 +102,14 @@ describe('liveReason', () => {
     expect(liveReason({ kind: 'field', label: 'cpu', pointer: '', from: { cores: 1 }, value: { cores: 2 } })).toBeUndefined();
     expect(liveReason({ kind: 'entry', label: 'disk', pointer: '', name: 'data', value: {} })).toBeUndefined();
   });
+
+  it('hot-plugs CPU sockets upward to the running VMI\'s maxSockets, when nothing else of the CPU changes', () => {
+    const cpu = (from: object, to: object) => ({ kind: 'field' as const, label: 'cpu', pointer: '', from, value: to });
+    expect(liveReason(cpu({ sockets: 2, cores: 2 }, { sockets: 4, cores: 2 }), { maxSockets: 8 })).toBe('CPU hot-plug: KubeVirt adds the sockets to the running guest (up to its 8)');
+    expect(liveReason(cpu({ cores: 2 }, { sockets: 2, cores: 2 }), { maxSockets: 4 })).toMatch(/CPU hot-plug/);
+    expect(liveReason(cpu({ sockets: 2 }, { sockets: 9 }), { maxSockets: 8 })).toBeUndefined();
+    expect(liveReason(cpu({ sockets: 4 }, { sockets: 2 }), { maxSockets: 8 })).toBeUndefined();
+    expect(liveReason(cpu({ sockets: 2, cores: 1 }, { sockets: 4, cores: 2 }), { maxSockets: 8 })).toBeUndefined();
+    expect(liveReason(cpu({ sockets: 2 }, { sockets: 4 }))).toBeUndefined();
+  });
 });
