@@ -167,9 +167,9 @@ export function resolveBase(spec: WukongSpec, issues: IssueCollector): BaseResol
     const mac = typeof iface.macAddress === 'string' ? normalizeMac(iface.macAddress) : undefined;
     if (mac) macs.set(`${INTERFACES}[${i}].macAddress`, mac);
   });
-  for (const entry of Object.values(networkData?.ethernets ?? {})) {
+  for (const [name, entry] of Object.entries(networkData?.ethernets ?? {})) {
     const mac = (entry as Json)?.match?.macaddress;
-    if (typeof mac === 'string' && normalizeMac(mac)) macs.set(`${noCloudPath}.${networkDataField}`, normalizeMac(mac)!);
+    if (typeof mac === 'string' && normalizeMac(mac)) macs.set(`${noCloudPath}.${networkDataField} (ethernets.${name})`, normalizeMac(mac)!);
   }
 
   const { taken, ...pod } = podTakeOver(template, interfaces, networks, networkData !== undefined, issues);

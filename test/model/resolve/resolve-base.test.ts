@@ -100,9 +100,12 @@ describe('resolveVm with virtualMachine (NICs attached to a VM defined elsewhere
       /^'02:00:00:00:00:99' is already used by virtualMachine\.template\.spec\.domain\.devices\.interfaces\[1\]\.macAddress/);
   });
 
-  test('fails if an attached NIC takes a MAC of the VM\'s own network data', () => {
-    expectError({ virtualMachine: withOwnNetworkData(), networks: [{ ...DATA, macAddress: '02:aa:00:00:00:01' }] }, 'networks[0].macAddress',
-      /already used by virtualMachine\.template\.spec\.volumes\[1\]\.cloudInitNoCloud\.networkData/);
+  test('fails if an attached NIC takes a MAC of the VM\'s own network data, whichever entry has it', () => {
+    const two = `${V2}  eth1:\n    match:\n      macaddress: "02:aa:00:00:00:09"\n    dhcp4: false\n`;
+    for (const [mac, entry] of [['02:aa:00:00:00:01', 'eth0'], ['02:aa:00:00:00:09', 'eth1']]) {
+      expectError({ virtualMachine: withOwnNetworkData(two), networks: [{ ...DATA, macAddress: mac }] }, 'networks[0].macAddress',
+        new RegExp(`already used by virtualMachine\\.template\\.spec\\.volumes\\[1\\]\\.cloudInitNoCloud\\.networkData \\(ethernets\\.${entry}\\)`));
+    }
   });
 
   test('fails if an attached NIC is primary on a VM with network data of its own', () => {
