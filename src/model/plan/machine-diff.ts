@@ -9,7 +9,7 @@ import { quantityToBytes } from './hotplug-budget';
 import type { JsonPatchOp } from './vm-patch';
 import { KvVirtualMachine, cloudInitVolumeName } from '../render/vm-spec';
 import { CLOUD_INIT_DISK } from '../resolve/resolve-machine';
-import { stableStringify } from '../spec/stable-json';
+import { isJsonObject, stableStringify } from '../spec/stable-json';
 
 /** One field of the machine, by its JSON pointer (RFC 6901) in a VirtualMachine. */
 interface MachineField {
@@ -37,8 +37,11 @@ const LISTS: ReadonlyArray<MachineField & { readonly nameAt: string }> = [
   { label: 'dataVolumeTemplate', pointer: '/spec/dataVolumeTemplates', nameAt: '/metadata/name' },
 ];
 
+/** Wukong's own cloud-init disk and volume. */
+const WUKONG_CLOUD_INIT: ReadonlySet<string | undefined> = new Set([CLOUD_INIT_DISK]);
+
 /** The name of a list entry, or undefined for the cloud-init disk and volume (`cloudInit`), which the machine does not cover. */
-function keyOf(entry: unknown, nameAt: string, cloudInit: ReadonlySet<string | undefined> = new Set([CLOUD_INIT_DISK])): string | undefined {
+function keyOf(entry: unknown, nameAt: string, cloudInit = WUKONG_CLOUD_INIT): string | undefined {
   const name = at(entry, nameAt);
   return typeof name === 'string' && !cloudInit.has(name) ? name : undefined;
 }
@@ -139,7 +142,7 @@ export function liveReason(c: MachineChange, limits: LiveLimits = {}): string | 
 
 /** True when `to` only adds sockets to `from`, within `maxSockets`. */
 function socketsOnly(from: unknown, to: unknown, maxSockets: number | undefined): boolean {
-  const [a, b] = [from, to].map(v => (isMap(v) ? v : {}));
+  const [a, b] = [from, to].map(v => (isJsonObject(v) ? v : {}));
   const sockets = (v: Record<string, unknown>) => (typeof v.sockets === 'number' ? v.sockets : 1);
   const rest = (v: Record<string, unknown>) => stableStringify(Object.fromEntries(Object.entries(v).filter(([k]) => k !== 'sockets' && k !== 'maxSockets')));
   return maxSockets !== undefined && sockets(b) > sockets(a) && sockets(b) <= maxSockets && rest(a) === rest(b);
@@ -160,17 +163,15 @@ export function describeChange(c: MachineChange): string {
   return c.from === undefined ? `${c.label} set to ${show(c.value)}` : `${c.label} ${show(c.from)} → ${show(c.value)}`;
 }
 
-const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
-
 /**
  * Ops that give `have` (at `pointer`) everything of `want` key by key, so fields others set beside Wukong's (a CPU
  * `model`, a resource Wukong does not name) stay; keys Wukong wrote last time (`applied`) and no longer wants go.
  */
 function mergeOps(pointer: string, have: unknown, want: unknown, applied: unknown): JsonPatchOp[] {
-  if (!isMap(want) || !isMap(have)) return covers(have, want) ? [] : [{ op: 'add', path: pointer, value: want }];
+  if (!isJsonObject(want) || !isJsonObject(have)) return covers(have, want) ? [] : [{ op: 'add', path: pointer, value: want }];
   const ops: JsonPatchOp[] = [];
-  for (const [key, value] of Object.entries(want)) ops.push(...mergeOps(`${pointer}/${pointerKey(key)}`, have[key], value, isMap(applied) ? applied[key] : undefined));
-  for (const key of Object.keys(isMap(applied) ? applied : {})) {
+  for (const [key, value] of Object.entries(want)) ops.push(...mergeOps(`${pointer}/${pointerKey(key)}`, have[key], value, isJsonObject(applied) ? applied[key] : undefined));
+  for (const key of Object.keys(isJsonObject(applied) ? applied : {})) {
     if (want[key] === undefined && have[key] !== undefined) ops.push({ op: 'remove', path: `${pointer}/${pointerKey(key)}` });
   }
   return ops;

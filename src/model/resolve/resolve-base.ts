@@ -13,6 +13,7 @@ import { parse } from 'yaml';
 import type { Binding } from './resolved';
 import { normalizeMac } from '../net/mac';
 import { IssueCollector, show } from '../spec/issues';
+import { isJsonObject } from '../spec/stable-json';
 import { PodNetworkConfig, WukongSpec } from '../spec/types';
 
 type Json = Record<string, any>;
@@ -77,15 +78,13 @@ export interface BaseResolution {
   readonly userData?: string;
 }
 
-const isMap = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 function list(value: unknown, path: string, issues: IssueCollector): Json[] {
   if (value === undefined) return [];
   if (!Array.isArray(value)) {
     issues.error(path, `must be a list, got ${show(value)}`);
     return [];
   }
-  return value.map(v => (isMap(v) ? v : {}));
+  return value.map(v => (isJsonObject(v) ? v : {}));
 }
 
 function decode(text: unknown, base64: unknown): string | undefined {
@@ -103,13 +102,13 @@ function readNetworkData(text: string, path: string, issues: IssueCollector): Gu
     return undefined;
   }
   // cloud-init takes the document bare or under `network:`.
-  const data = isMap(doc) && isMap(doc.network) ? doc.network : doc;
-  if (!isMap(data) || data.version !== 2) {
-    issues.error(path, `is network-config version ${isMap(data) ? show(data.version) : '(none)'}; Wukong adds its NICs to version 2 entries by MAC: `
+  const data = isJsonObject(doc) && isJsonObject(doc.network) ? doc.network : doc;
+  if (!isJsonObject(data) || data.version !== 2) {
+    issues.error(path, `is network-config version ${isJsonObject(data) ? show(data.version) : '(none)'}; Wukong adds its NICs to version 2 entries by MAC: `
       + 'convert it (https://cloudinit.readthedocs.io/en/latest/reference/network-config-format-v2.html)');
     return undefined;
   }
-  if (data.ethernets !== undefined && !isMap(data.ethernets)) {
+  if (data.ethernets !== undefined && !isJsonObject(data.ethernets)) {
     issues.error(path, `has ethernets ${show(data.ethernets)}, not a map of NICs`);
     return undefined;
   }
@@ -131,7 +130,7 @@ export function resolveBase(spec: WukongSpec, issues: IssueCollector): BaseResol
   checkOwnFields(spec, issues);
   const vm = spec.virtualMachine as Json;
   const template = vm.template?.spec;
-  if (!isMap(template)) {
+  if (!isJsonObject(template)) {
     issues.error(`${BASE}.template.spec`, 'is required: give the VirtualMachine\'s whole spec (its `spec:`), template included');
     return undefined;
   }
@@ -149,7 +148,7 @@ export function resolveBase(spec: WukongSpec, issues: IssueCollector): BaseResol
     issues.error(`${TEMPLATE}.volumes[${configDrive}]`, `('${volumes[configDrive].name}') is a cloudInitConfigDrive; Wukong writes network data for `
       + 'cloudInitNoCloud: make it a cloudInitNoCloud volume (same userData fields)');
   }
-  const noCloudAt = volumes.findIndex(v => isMap(v.cloudInitNoCloud));
+  const noCloudAt = volumes.findIndex(v => isJsonObject(v.cloudInitNoCloud));
   const noCloud: Json | undefined = noCloudAt >= 0 ? volumes[noCloudAt].cloudInitNoCloud : undefined;
   const noCloudPath = `${TEMPLATE}.volumes[${noCloudAt}].cloudInitNoCloud`;
   const networkDataField = noCloud?.networkData !== undefined ? 'networkData' : 'networkDataBase64';

@@ -3,7 +3,7 @@ import { resolveVm } from './resolve';
 import { ResolvedVm } from './resolved';
 import { Issue, IssueCollector, MANIFEST_PATHS, show } from '../spec/issues';
 import { LastApplied } from '../spec/last-applied';
-import { definedOnly } from '../spec/stable-json';
+import { definedOnly, isJsonObject } from '../spec/stable-json';
 import { WUKONG_API_VERSION, WUKONG_KIND, WukongManifest } from '../spec/types';
 
 /** Metadata fields a server adds; harmless in input exported from a cluster, and ignored. */
@@ -58,21 +58,20 @@ export interface AttachedWukong {
 /**
  * The Wukong object that attaches the NICs of `nics` (`networks`, and optionally `networkDataDelivery` and
  * `onMissingMultus`) to the VirtualMachine manifest `vm`: its metadata become the Wukong's, its spec `spec.virtualMachine`.
- * Only the envelopes are checked here; `readWukong` checks the rest.
+ * Only the envelopes are checked here; resolving the object checks the rest.
  */
 export function attachedWukong(vm: unknown, nics: unknown): AttachedWukong {
   const issues: Array<Issue & { source: 'vm' | 'nics' }> = [];
   const error = (source: 'vm' | 'nics', path: string, message: string) => issues.push({ severity: 'error', path, message, source });
-  const isMap = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
-  if (!isMap(vm)) {
+  if (!isJsonObject(vm)) {
     error('vm', '', `must be a VirtualMachine manifest (apiVersion kubevirt.io/v1), got ${show(vm)}`);
   } else {
     if (vm.apiVersion !== 'kubevirt.io/v1') error('vm', 'apiVersion', `${show(vm.apiVersion)} is not 'kubevirt.io/v1'`);
     if (vm.kind !== 'VirtualMachine') error('vm', 'kind', `${show(vm.kind)} is not 'VirtualMachine'; Wukong attaches NICs to a VirtualMachine`);
-    if (!isMap(vm.metadata) || typeof vm.metadata.name !== 'string') error('vm', 'metadata.name', 'is required');
-    if (!isMap(vm.spec)) error('vm', 'spec', 'is required: the VirtualMachine\'s spec, template included');
+    if (!isJsonObject(vm.metadata) || typeof vm.metadata.name !== 'string') error('vm', 'metadata.name', 'is required');
+    if (!isJsonObject(vm.spec)) error('vm', 'spec', 'is required: the VirtualMachine\'s spec, template included');
   }
-  if (!isMap(nics)) {
+  if (!isJsonObject(nics)) {
     error('nics', '', `must be a map with networks (and optionally networkDataDelivery, onMissingMultus), got ${show(nics)}`);
   } else {
     for (const key of Object.keys(nics)) {
@@ -81,9 +80,9 @@ export function attachedWukong(vm: unknown, nics: unknown): AttachedWukong {
       }
     }
   }
-  if (issues.length || !isMap(vm) || !isMap(nics)) return { issues };
+  if (issues.length || !isJsonObject(vm) || !isJsonObject(nics)) return { issues };
   const { name, namespace, labels, annotations } = vm.metadata;
-  const kept = isMap(annotations) ? Object.fromEntries(Object.entries(annotations).filter(([k]) => k !== KUBECTL_LAST_APPLIED)) : undefined;
+  const kept = isJsonObject(annotations) ? Object.fromEntries(Object.entries(annotations).filter(([k]) => k !== KUBECTL_LAST_APPLIED)) : undefined;
   const metadata = definedOnly({ name, namespace, labels, annotations: kept && Object.keys(kept).length ? kept : undefined });
   return {
     issues,

@@ -11,6 +11,11 @@ function sortKeys(value: unknown): unknown {
   return value;
 }
 
+/** True for a JSON object (a map): not null, not a list. */
+export function isJsonObject(v: unknown): v is Record<string, any> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
 /** `o` without its undefined members, so the JSON carries only what was asked for. A plain loop: fleets call it per NIC. */
 export function definedOnly<T extends object>(o: T): T {
   const out: Partial<T> = {};
